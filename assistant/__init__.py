@@ -1,0 +1,1 @@
+"""Answering, briefs, the optional LLM, settings and the front ends (CLI, Gradio)."""

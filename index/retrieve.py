@@ -1,0 +1,151 @@
+"""Question -> ranked Passages: BM25 and dense similarity from Chroma, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import Embedder
+from index.records import Paragraph, Passage
+from index.store import ParagraphStore
+
+RRF_K = 60  # the constant of Cormack et al. (2009); ranks matter, raw scores of the two sides do not mix
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+nor not of off on once only or other our ours ourselves out over own same she should so some such than
+that the their theirs them themselves then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your yours yourself yourselves
+s t don re ll ve d m o y according said say says
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed content words: the vocabulary BM25 and the answerer share."""
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(words))
+
+
+class KeywordIndex:
+    """BM25 over a collection's paragraphs, cached on disk per store revision so no question rebuilds it."""
+
+    def __init__(self, paragraphs: list[Paragraph], model: object, document_frequency: dict[str, int]) -> None:
+        self.paragraphs = paragraphs
+        self._model = model
+        self.document_frequency = document_frequency
+
+    @classmethod
+    def build(cls, paragraphs: list[Paragraph]) -> KeywordIndex:
+        import bm25s
+
+        tokens = [terms(f"{p.heading} {p.text}") for p in paragraphs]
+        model = bm25s.BM25()
+        if paragraphs:
+            model.index(tokens, show_progress=False)
+        frequency = Counter(term for row in tokens for term in set(row))
+        return cls(paragraphs, model, dict(frequency))
+
+    @classmethod
+    def for_store(cls, store: ParagraphStore, cache_dir: Path) -> KeywordIndex:
+        """Load the index for the store's current revision, building and saving it when missing."""
+        import bm25s
+
+        folder = cache_dir / store.name / store.revision()
+        try:
+            paragraphs = [Paragraph(**row) for row in json.loads((folder / "paragraphs.json").read_text())]
+            frequency = json.loads((folder / "df.json").read_text())
+            model = bm25s.BM25.load(str(folder / "bm25")) if paragraphs else None
+            return cls(paragraphs, model, frequency)
+        except (OSError, ValueError, TypeError, KeyError):
+            pass  # missing or unreadable: rebuild below
+        index = cls.build(store.paragraphs())
+        if (cache_dir / store.name).exists():
+            shutil.rmtree(cache_dir / store.name, ignore_errors=True)  # older revisions are dead weight
+        folder.mkdir(parents=True, exist_ok=True)
+        if index.paragraphs:
+            index._model.save(str(folder / "bm25"))  # type: ignore[attr-defined]
+        (folder / "df.json").write_text(json.dumps(index.document_frequency))
+        (folder / "paragraphs.json").write_text(json.dumps([asdict(p) for p in index.paragraphs]))
+        return index
+
+    def search(self, question: str, k: int) -> list[tuple[Paragraph, float]]:
+        query = terms(question)
+        if not self.paragraphs or not query:
+            return []
+        docs, scores = self._model.retrieve(  # type: ignore[attr-defined]
+            [query], k=min(k, len(self.paragraphs)), show_progress=False
+        )
+        return [(self.paragraphs[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term; unseen terms get the highest value."""
+        n = max(len(self.paragraphs), 1)
+        df = self.document_frequency.get(term, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+class Retriever:
+    """Hybrid retrieval over one store; the keyword side is reloaded only when the store changes."""
+
+    def __init__(self, store: ParagraphStore, embedder: Callable[[], Embedder], cache_dir: Path) -> None:
+        self.store = store
+        self._embedder = embedder
+        self._cache_dir = cache_dir
+        self._keyword: KeywordIndex | None = None
+        self._revision: str | None = None
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        revision = self.store.revision()
+        if self._keyword is None or revision != self._revision:
+            self._keyword = KeywordIndex.for_store(self.store, self._cache_dir)
+            self._revision = revision
+        return self._keyword
+
+    def embed_question(self, question: str) -> np.ndarray:
+        return self._embedder().embed([question])[0]
+
+    def retrieve(self, question: str, k: int = 5, pool: int = 30) -> list[Passage]:
+        """The k best paragraphs for the question, by reciprocal-rank fusion of both sides."""
+        dense = self.store.nearest(self.embed_question(question), pool)
+        lexical = self.keyword.search(question, pool)
+        fused: dict[str, _Fused] = {}
+        for rank, (paragraph, similarity) in enumerate(dense):
+            entry = fused.setdefault(paragraph.id, _Fused(paragraph))
+            entry.score += 1.0 / (RRF_K + rank + 1)
+            entry.dense = similarity
+        for rank, (paragraph, bm25) in enumerate(lexical):
+            entry = fused.setdefault(paragraph.id, _Fused(paragraph))
+            entry.score += 1.0 / (RRF_K + rank + 1)
+            entry.lexical = bm25
+        ranked = sorted(fused.values(), key=lambda e: (-e.score, e.paragraph.id))
+        return [
+            Passage(paragraph=e.paragraph, score=e.score, dense=e.dense, lexical=e.lexical, rank=rank + 1)
+            for rank, e in enumerate(ranked[:k])
+        ]
+
+
+@dataclass
+class _Fused:
+    paragraph: Paragraph
+    score: float = 0.0
+    dense: float | None = None
+    lexical: float | None = None
