@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -61,8 +61,13 @@ class Library:
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k or self.settings.top_k)
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
-        """Retrieve, then answer extractively; timings in the Answer."""
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer."""
+        mode = mode or self.settings.answer_mode
+        if mode not in ("extractive", "llm"):
+            raise ValueError(f"unknown answer mode {mode!r}: use extractive or llm")
+        if mode == "llm" and not self.settings.llm_enabled:
+            raise ValueError("the LLM mode needs BRIEFING_LLM_MODEL (and an endpoint); see .env.example")
         began = time.perf_counter()
         question = " ".join(question.split())
         vector = self.retriever.embed_question(question)
@@ -76,3 +81,9 @@ class Library:
             "total": round((done - began) * 1000, 1),
         }
         return Answer(**{**answer.__dict__, "timings_ms": timings})
+
+    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+        """Text deltas as the answer is produced, then the final Answer as the last item."""
+        answer = self.ask(question, k, mode)
+        yield answer.text  # the extractive answer is whole at once
+        yield answer

@@ -1,0 +1,59 @@
+"""Shared fixtures: real Chroma in temporary folders, the real embedder, the real seeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from assistant.library import Library
+from assistant.settings import Settings
+from index.embed import Embedder
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """One model load for the whole run (it is read-only)."""
+    return Embedder()
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings that ignore the developer's environment and .env: tests state what they need."""
+    values: dict[str, object] = {"data_dir": data_dir, "corpus_dir": SEEDS, "collection": "seeds", **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def seeded_library(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Library:
+    """The seeds indexed once into a temporary store; tests must not write to it."""
+    library = Library(make_settings(tmp_path_factory.mktemp("seeded")))
+    library._embedder = embedder  # share the session's model  # type: ignore[misc]
+    report = library.index([SEEDS])
+    assert report.ok and report.paragraphs > 0
+    return library
+
+
+@pytest.fixture
+def library(tmp_path: Path, embedder: Embedder) -> Library:
+    """An empty library in a fresh temporary folder, for tests that write."""
+    fresh = Library(make_settings(tmp_path / "data"))
+    fresh._embedder = embedder  # type: ignore[misc]
+    return fresh
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Iterator[Path]:
+    """A writable copy of the seeds."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(SEEDS, folder)
+    yield folder
