@@ -43,7 +43,7 @@ browser: install chromium
 	$(BIN)/pytest -m browser
 
 eval: install
-	@if $(BIN)/briefing --help | grep -q ' eval '; then $(BIN)/briefing eval --gate; else echo "eval gate: not built yet"; fi
+	$(BIN)/briefing eval --gate
 
 index: install
 	$(BIN)/briefing index

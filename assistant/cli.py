@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -91,13 +91,20 @@ def ask(
         int | None, typer.Option("--k", "-k", min=1, max=50, help="Passages to retrieve (default: BRIEFING_TOP_K).")
     ] = None,
     collection: Annotated[str | None, typer.Option(help="Collection to ask (default: BRIEFING_COLLECTION).")] = None,
+    mode: Annotated[
+        Literal["extractive", "llm"] | None,
+        typer.Option(help="extractive (offline) or llm (needs BRIEFING_LLM_MODEL); default: BRIEFING_ANSWER_MODE."),
+    ] = None,
 ) -> None:
     """Answer a question from the indexed sources, quoting and citing the paragraphs it rests on."""
     library = _library(collection)
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
-    answer = library.ask(question, k)
+    if (mode or library.settings.answer_mode) == "llm" and not library.settings.llm_enabled:
+        err.print("[red]error:[/red] --mode llm needs BRIEFING_LLM_MODEL (and, for a local server, a base URL)")
+        raise typer.Exit(2)
+    answer = library.ask(question, k, mode)
     if as_json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return
@@ -182,6 +189,147 @@ def remove(
         err.print(f"[red]error:[/red] no document '{escape(doc_id)}' in the index; see `briefing documents`")
         raise typer.Exit(1)
     out.print(f"removed {escape(doc_id)}")
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[
+        Path | None, typer.Option(help="Question file, JSONL (default: evals/questions.jsonl).")
+    ] = None,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(help="Index this folder into its own collection and score it (default: the seeds' collection)."),
+    ] = None,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=50, help="Passages the answerer is given.")] = 5,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Result JSON (default: artifacts/eval/<collection>.json).")
+    ] = None,
+    markdown_out: Annotated[
+        Path | None, typer.Option("--markdown", help="Markdown report (default: artifacts/eval/<collection>.md).")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A result JSON to compare with, e.g. evals/baseline.json.")
+    ] = None,
+    gate: Annotated[bool, typer.Option("--gate", help="Exit 1 when any metric misses its threshold.")] = False,
+    thresholds: Annotated[
+        Path | None, typer.Option(help="Thresholds file (default with --gate or --check: evals/thresholds.json).")
+    ] = None,
+    answerer: Annotated[
+        Literal["extractive", "llm"], typer.Option(help="extractive (offline) or llm (needs BRIEFING_LLM_MODEL).")
+    ] = "extractive",
+    check: Annotated[
+        Path | None, typer.Option("--check", help="Apply the gate to this result JSON and exit; runs nothing.")
+    ] = None,
+) -> None:
+    """Score the assistant on a question file: retrieval, answers, citations, abstention, latency.
+
+    Writes a JSON and a Markdown report. Exits 1 when --gate (or --check) finds a metric below its
+    threshold, 2 when the question, thresholds or baseline file is unusable or the answerer is not set up.
+    """
+    from evals import gate as gates
+    from evals import run as runner
+    from evals.cases import CaseFileError
+    from evals.report import diff_lines, summary_lines
+
+    bar_file = thresholds or (runner.DEFAULT_THRESHOLDS if gate or check else None)
+    try:
+        if check is not None:
+            checks = tuple(gates.check_result_file(check, bar_file or runner.DEFAULT_THRESHOLDS))
+        else:
+            with runner.progress_bar(err) as progress:
+                session = runner.run_and_report(
+                    _settings(),
+                    questions or runner.DEFAULT_QUESTIONS,
+                    corpus,
+                    k,
+                    answerer,
+                    json_out,
+                    markdown_out,
+                    bar_file,
+                    baseline,
+                    progress,
+                )
+            checks = session.checks
+    except (CaseFileError, gates.GateError, runner.EvalError) as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    if check is None:
+        info = session.run.info
+        out.print(f"{info.questions}: {len(session.run.outcomes)} cases on '{info.collection}' ({answerer}, k={k})")
+        for line in summary_lines(session.run.metrics, checks):
+            out.print(escape(line))
+        if info.unmatched_evidence:
+            unmatched = ", ".join(info.unmatched_evidence)
+            err.print(f"[yellow]warning:[/yellow] no paragraph holds the evidence of {unmatched}")
+        if session.diff is not None:
+            out.print(f"\n[bold]Against {escape(str(baseline))}[/bold]")
+            for line in diff_lines(session.diff):
+                out.print(escape(line))
+        out.print(f"\nreports: {session.json_path} and {session.markdown_path}")
+    failing = [c for c in checks if not c.passed]
+    for failed in failing:
+        err.print(f"[red]gate failed:[/red] {escape(failed.describe())}")
+    if checks and not failing:
+        out.print(f"gate passed: {len(checks)} thresholds met")
+    if failing and (gate or check is not None):
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on; 0.0.0.0 exposes the app to your network.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 7860,
+    collection: Annotated[
+        str | None, typer.Option(help="Collection to chat with (default: BRIEFING_COLLECTION).")
+    ] = None,
+) -> None:
+    """Start the chat in the browser: cited answers, a document viewer, uploads (Ctrl+C stops it)."""
+    from assistant.ui import launch  # Gradio loads only for this command
+
+    launch(_library(collection), host=host, port=port)
+
+
+@app.command()
+def brief(
+    topic: Annotated[
+        str | None, typer.Option(help='Brief only on this topic, e.g. "chip export controls" (default: everything).')
+    ] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write to FILE: .md, .html, .pdf (one A4 page) or .docx (default: Markdown to stdout)."
+        ),
+    ] = None,
+    collection: Annotated[str | None, typer.Option(help="Collection to brief (default: BRIEFING_COLLECTION).")] = None,
+) -> None:
+    """A one-page brief of the sources: every claim quoted and cited, and where the sources disagree.
+
+    Exits 1 when the sources have nothing on the topic, 2 on an unknown --out extension or an empty collection.
+    """
+    from assistant.brief import NothingOnTopic, make_brief
+    from assistant.brief_render import UnsupportedFormat, brief_format, render_markdown, write_brief
+
+    if out_file is not None:
+        try:
+            brief_format(out_file)  # before any work: a wrong extension should fail at once
+        except UnsupportedFormat as error:
+            err.print(f"[red]error:[/red] {escape(str(error))}")
+            raise typer.Exit(2) from error
+    library = _library(collection)
+    if library.store.count() == 0:
+        err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
+        raise typer.Exit(2)
+    try:
+        made = make_brief(library, topic)
+    except NothingOnTopic as nothing:
+        err.print(escape(str(nothing)))
+        raise typer.Exit(1) from nothing
+    if out_file is None:
+        print(render_markdown(made), end="")
+        return
+    out.print(f"wrote {escape(str(write_brief(made, out_file)))}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.answer import Answer, answer_extractively
+from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.settings import Settings
+from assistant.verify import SupportScorer
 from index.embed import Embedder
 from index.ingest import Progress, ingest
 from index.records import DocumentSummary, IngestReport, Paragraph, Passage
 from index.retrieve import Retriever
 from index.store import ParagraphStore
+
+if TYPE_CHECKING:
+    from assistant.llm import LLMAnswerer
+
+
+ANSWER_POOL_EXTRA = 3
 
 
 class Library:
@@ -71,9 +80,19 @@ class Library:
         began = time.perf_counter()
         question = " ".join(question.split())
         vector = self.retriever.embed_question(question)
-        passages = self.retriever.retrieve(question, k or self.settings.top_k)
+        k = k or self.settings.top_k
+        # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
+        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
+        passages = pool[:k]
         retrieved = time.perf_counter()
-        answer = answer_extractively(question, passages, self.retriever.keyword, self.embedder().embed, vector)
+        answerer = ExtractiveAnswerer(self.retriever.keyword, self.store.excerpts, self.embedder().embed)
+        if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
+            answer = self._llm.answer(
+                question, passages, self._support(), lambda: answerer.answer(question, passages, vector)
+            )
+        else:
+            answer = answerer.answer(question, pool, vector)
+        answer = Answer(**{**answer.__dict__, "passages": tuple(passages)})
         done = time.perf_counter()
         timings = {
             "retrieve": round((retrieved - began) * 1000, 1),
@@ -84,6 +103,37 @@ class Library:
 
     def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final Answer as the last item."""
-        answer = self.ask(question, k, mode)
-        yield answer.text  # the extractive answer is whole at once
-        yield answer
+        if (mode or self.settings.answer_mode) != "llm" or not self.settings.llm_enabled:
+            answer = self.ask(question, k, mode)  # raises for an unknown mode, or llm without a model
+            yield answer.text  # the extractive answer is whole at once
+            yield answer
+            return
+        began = time.perf_counter()
+        question = " ".join(question.split())
+        vector = self.retriever.embed_question(question)
+        k = k or self.settings.top_k
+        # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
+        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
+        passages = pool[:k]
+        retrieved = time.perf_counter()
+        answerer = ExtractiveAnswerer(self.retriever.keyword, self.store.excerpts, self.embedder().embed)
+        fallback = lambda: answerer.answer(question, passages, vector)  # noqa: E731
+        for item in self._llm.stream(question, passages, self._support(), fallback):
+            if isinstance(item, Answer):  # the verified answer comes last, once the model has finished
+                done = time.perf_counter()
+                spent = {"retrieve": retrieved - began, "answer": done - retrieved, "total": done - began}
+                item = replace(item, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()})
+            yield item
+
+    # The LLM side loads on first use: importing openai costs about a second the offline default never pays.
+    @cached_property
+    def _llm(self) -> LLMAnswerer:
+        from assistant.llm import ChatModel, LLMAnswerer
+
+        s = self.settings
+        chat = ChatModel(s.llm_model or "", s.llm_base_url, s.llm_api_key, s.llm_timeout, s.llm_max_retries)
+        return LLMAnswerer(chat, s.show_unsupported)
+
+    def _support(self) -> SupportScorer:
+        """The verifier's scorer over this corpus: its IDF and its embedder."""
+        return SupportScorer(self.retriever.keyword.idf, self.embedder().embed)

@@ -12,7 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Everything a person can configure; only the CLI, the UI and the eval runner build one."""
 
-    model_config = SettingsConfigDict(env_prefix="BRIEFING_", env_file=".env", extra="ignore", frozen=True)
+    # validate_by_name: without it, Settings(llm_base_url=...) is silently ignored (extra="ignore"),
+    # because a field with a validation_alias accepts only its aliases.
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFING_", env_file=".env", extra="ignore", frozen=True, validate_by_name=True
+    )
 
     data_dir: Path = Field(Path(".briefing"), description="Folder for the Chroma store and caches (gitignored).")
     corpus_dir: Path = Field(Path("seeds"), description="Folder indexed when `briefing index` is given no path.")

@@ -14,6 +14,9 @@ LABEL_MAX_WORDS = 12
 _BULLET = re.compile(r"^\s*(?:[-*•–]|\d{1,3}[.)])\s+")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BLOCKQUOTE = re.compile(r"^\s*>\s?")
+# A byline is short like a label but is a statement of its own ("Originally reported by cnbc.com").
+_BYLINE = re.compile(r"^(?:originally (?:reported|published) by|reported by|published by|by|source:?|via)\s", re.I)
+HEADER_PARAGRAPH = 0  # `<doc>#p0`: the document's header (front matter, "Read Time/Tags" lines), when it has one
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,24 @@ def chunk_document(
     paragraphs: list[Paragraph] = []
     headings: list[tuple[int, str]] = []  # (level, text); labels sit at level 7, under any Markdown heading
     previous_was_label = False
+    list_label = False  # the latest label introduced a bullet list: its scope ends with the list
     number = 0
+    header = _header_span(document)
+    if header is not None:
+        # Who wrote it and when is asked about too: the header is quotable source text.
+        paragraphs.append(
+            Paragraph(
+                id=f"{document.id}#p{HEADER_PARAGRAPH}",
+                doc_id=document.id,
+                text=document.text[header[0] : header[1]],
+                start=header[0],
+                end=header[1],
+                heading="",
+                title=document.title,
+                date=document.date,
+                outlet=document.outlet,
+            )
+        )
     for index, unit in enumerate(units):
         heading = _MD_HEADING.match(unit.text)
         if heading:
@@ -47,7 +67,12 @@ def chunk_document(
                 headings = [h for h in headings if h[0] < 7]
             headings.append((7, unit.text))
             previous_was_label = True
+            list_label = index + 1 < len(units) and bool(_BULLET.match(units[index + 1].text))
             continue
+        if list_label and not _BULLET.match(unit.text):
+            # "What we don't know yet" + bullets, then a byline: the byline is not one of the unknowns.
+            headings = [h for h in headings if h[0] < 7]
+            list_label = False
         previous_was_label = False
         number += 1
         start, end = _content_span(document.text, unit)
@@ -105,8 +130,17 @@ def _is_wrapped_prose(block: list[_Line]) -> bool:
     return all(30 <= len(line.text) <= 100 for line in block[:-1])
 
 
+def _header_span(document: Document) -> tuple[int, int] | None:
+    start, end = 0, document.body_start
+    while start < end and document.text[start].isspace():
+        start += 1
+    while end > start and document.text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
 def _is_label(line: str) -> bool:
-    if _BULLET.match(line) or _BLOCKQUOTE.match(line):
+    if _BULLET.match(line) or _BLOCKQUOTE.match(line) or _BYLINE.match(line):
         return False
     words = line.split()
     return 0 < len(words) <= LABEL_MAX_WORDS and not re.search(r"[.!?;:,\"”’)]$", line)
@@ -167,3 +201,18 @@ def _split_words(
 def _approximate_word_pieces(text: str) -> int:
     # Used only when no tokenizer is given (unit tests); English averages ~1.3 word pieces a word.
     return int(len(text.split()) * 1.3) + 2
+
+
+WINDOW_WORDS = 24  # an excerpt of unpunctuated text: about one spoken sentence
+WINDOW_STRIDE = 6
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """The quotable stretches of a paragraph: its sentences, or overlapping word windows when it has no punctuation."""
+    if has_sentence_punctuation(text):
+        return sentence_spans(text)
+    words = word_spans(text)
+    if len(words) <= WINDOW_WORDS + WINDOW_STRIDE:
+        return [(words[0][0], words[-1][1])] if words else []
+    starts = [*range(0, len(words) - WINDOW_WORDS, WINDOW_STRIDE), len(words) - WINDOW_WORDS]
+    return [(words[i][0], words[i + WINDOW_WORDS - 1][1]) for i in starts]

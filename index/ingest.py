@@ -6,10 +6,10 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from index.chunk import chunk_document
+from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
 from index.load import load_paths
-from index.records import IngestReport, LoadFailure
+from index.records import Excerpt, IngestReport, LoadFailure
 from index.store import ParagraphStore
 
 Progress = Callable[[int, int, str], None]  # (documents done, documents in all, current document id)
@@ -28,6 +28,8 @@ def ingest(
     """
     began = time.perf_counter()
     loaded = load_paths(paths)
+    # A store written by an older version is re-indexed whole: nothing in it counts as unchanged.
+    fresh = store.schema_current()
     indexed = {summary.id: summary for summary in store.documents()}
     failed = list(loaded.failures)
     added: list[str] = []
@@ -42,7 +44,8 @@ def ingest(
             continue
         seen.add(document.id)
         before = indexed.get(document.id)
-        if before is not None and before.content_hash == document.content_hash and before.root == document.root:
+        same = before is not None and before.content_hash == document.content_hash and before.root == document.root
+        if fresh and same:
             unchanged.append(document.id)
             continue
         model = model or embedder()
@@ -50,8 +53,14 @@ def ingest(
         if not paragraphs:
             failed.append(LoadFailure(document.path, "no paragraphs of text found; is the file only headings?"))
             continue
-        vectors = model.embed([_embedding_text(p.heading, p.text) for p in paragraphs])
-        store.replace_document(document, paragraphs, vectors)
+        excerpts = [
+            Excerpt(p.id, p.doc_id, p.text[start:end], start, end)
+            for p in paragraphs
+            for start, end in quote_spans(p.text)
+        ]
+        # One batch for both: the model sorts by length, so short excerpts pad little.
+        vectors = model.embed([_embedding_text(p.heading, p.text) for p in paragraphs] + [e.text for e in excerpts])
+        store.replace_document(document, paragraphs, vectors[: len(paragraphs)], excerpts, vectors[len(paragraphs) :])
         (added if before is None else updated).append(document.id)
     removed: list[str] = []
     failed_paths = {Path(f.path).resolve() for f in failed if Path(f.path).exists()}

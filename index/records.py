@@ -38,6 +38,17 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Excerpt:
+    """A quotable stretch of a paragraph (a sentence, or a word window of unpunctuated text)."""
+
+    paragraph_id: str
+    doc_id: str
+    text: str
+    start: int  # offsets into Paragraph.text
+    end: int
+
+
+@dataclass(frozen=True)
 class Passage:
     """A paragraph as retrieved for a question, with the scores that ranked it."""
 

@@ -123,15 +123,33 @@ class Retriever:
     def embed_question(self, question: str) -> np.ndarray:
         return self._embedder().embed([question])[0]
 
-    def retrieve(self, question: str, k: int = 5, pool: int = 30) -> list[Passage]:
-        """The k best paragraphs for the question, by reciprocal-rank fusion of both sides."""
-        dense = self.store.nearest(self.embed_question(question), pool)
+    def retrieve(self, question: str, k: int = 5, pool: int = 30, vector: np.ndarray | None = None) -> list[Passage]:
+        """The k best paragraphs for the question, by reciprocal-rank fusion of three ranked lists.
+
+        Dense over whole paragraphs, dense over their excerpts (best excerpt per paragraph), and
+        BM25. The excerpt list matters for long paragraphs holding several facts, whose whole-paragraph
+        vector is diluted: a seed question about one clause of a 90-word paragraph ranked it 8th without it.
+        """
+        vector = self.embed_question(question) if vector is None else vector
+        dense = self.store.nearest(vector, pool)
         lexical = self.keyword.search(question, pool)
+        by_id = {p.id: p for p, _ in dense} | {p.id: p for p, _ in lexical}
+        best_excerpt: dict[str, float] = {}
+        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3):
+            best_excerpt.setdefault(excerpt.paragraph_id, similarity)
+        missing = [pid for pid in best_excerpt if pid not in by_id]
+        by_id |= {p.id: p for p in self.store.paragraphs_by_id(missing)}
         fused: dict[str, _Fused] = {}
         for rank, (paragraph, similarity) in enumerate(dense):
             entry = fused.setdefault(paragraph.id, _Fused(paragraph))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.dense = similarity
+        for rank, (pid, similarity) in enumerate(best_excerpt.items()):
+            if pid not in by_id:
+                continue
+            entry = fused.setdefault(pid, _Fused(by_id[pid]))
+            entry.score += 1.0 / (RRF_K + rank + 1)
+            entry.dense = max(entry.dense or 0.0, similarity)
         for rank, (paragraph, bm25) in enumerate(lexical):
             entry = fused.setdefault(paragraph.id, _Fused(paragraph))
             entry.score += 1.0 / (RRF_K + rank + 1)

@@ -12,8 +12,10 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
-from index.records import Document, DocumentSummary, Paragraph
+from index.records import Document, DocumentSummary, Excerpt, Paragraph
 
+# Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
+SCHEMA = "2"  # 2: excerpt vectors beside paragraph vectors
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 
@@ -60,12 +62,23 @@ class ParagraphStore:
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
         )
+        # Excerpts (sentences, word windows) with their own vectors: what the answerer quotes.
+        self._excerpts = self._client.get_or_create_collection(
+            f"{collection}.excerpts",
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+        )
         self._batch = int(self._client.get_max_batch_size())
 
     # --- reads -----------------------------------------------------------------------------
 
     def count(self) -> int:
         return int(self._collection.count())
+
+    def schema_current(self) -> bool:
+        """False when the store was written by an older version and must be re-indexed whole."""
+        metadata = self._collection.metadata or {}
+        return self.count() == 0 or str(metadata.get("schema", "1")) == SCHEMA
 
     def revision(self) -> str:
         """Changes whenever the paragraphs change; the keyword index keys its cache on it."""
@@ -99,6 +112,17 @@ class ParagraphStore:
         result = [_paragraph(pid, meta, text) for pid, meta, text in self._scan(include_text=True, where=where)]
         return sorted(result, key=lambda p: (p.doc_id, p.start, p.id))
 
+    def paragraphs_by_id(self, paragraph_ids: Sequence[str]) -> list[Paragraph]:
+        """These paragraphs, in the order asked; unknown ids are left out."""
+        if not paragraph_ids:
+            return []
+        page = self._collection.get(ids=list(paragraph_ids), include=["metadatas", "documents"])
+        found = {
+            pid: _paragraph(pid, meta, text)
+            for pid, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True)
+        }
+        return [found[pid] for pid in paragraph_ids if pid in found]
+
     def document_text(self, doc_id: str) -> str | None:
         """The document's whole text as it was indexed (paragraph offsets point into it), if known."""
         first = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"], limit=1)
@@ -124,6 +148,35 @@ class ParagraphStore:
             )
         ]
 
+    def nearest_excerpts(self, vector: np.ndarray, k: int) -> list[tuple[Excerpt, float]]:
+        """The k excerpts nearest the vector, with cosine similarity."""
+        total = int(self._excerpts.count())
+        if total == 0:
+            return []
+        result = self._excerpts.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, total), include=["metadatas", "documents", "distances"]
+        )
+        return [
+            (_excerpt(meta, text), 1.0 - float(distance))
+            for meta, text, distance in zip(
+                result["metadatas"][0], result["documents"][0], result["distances"][0], strict=True
+            )
+        ]
+
+    def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
+        """The excerpts of these paragraphs with their vectors, in paragraph and reading order."""
+        if not paragraph_ids:
+            return []
+        page = self._excerpts.get(
+            where={"paragraph_id": {"$in": list(paragraph_ids)}}, include=["metadatas", "documents", "embeddings"]
+        )
+        found = [
+            (_excerpt(meta, text), np.asarray(vector, dtype=np.float32))
+            for meta, text, vector in zip(page["metadatas"], page["documents"], page["embeddings"], strict=True)
+        ]
+        order = {pid: i for i, pid in enumerate(paragraph_ids)}
+        return sorted(found, key=lambda pair: (order.get(pair[0].paragraph_id, 0), pair[0].start))
+
     def _scan(self, include_text: bool, where: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
         offset = 0
@@ -138,7 +191,14 @@ class ParagraphStore:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def replace_document(self, document: Document, paragraphs: Sequence[Paragraph], vectors: np.ndarray) -> None:
+    def replace_document(
+        self,
+        document: Document,
+        paragraphs: Sequence[Paragraph],
+        vectors: np.ndarray,
+        excerpts: Sequence[Excerpt] = (),
+        excerpt_vectors: np.ndarray | None = None,
+    ) -> None:
         """Make the store hold exactly these paragraphs for the document.
 
         Chroma keeps the old text when an id is added again, so a document's old paragraphs are
@@ -148,7 +208,21 @@ class ParagraphStore:
             raise StoreError(f"{document.id}: {len(paragraphs)} paragraphs but {len(vectors)} vectors")
         self._texts.mkdir(parents=True, exist_ok=True)
         (self._texts / f"{document.content_hash}.txt").write_text(document.text, encoding="utf-8")
+        if excerpt_vectors is not None and len(excerpts) != len(excerpt_vectors):
+            raise StoreError(f"{document.id}: {len(excerpts)} excerpts but {len(excerpt_vectors)} vectors")
         self._collection.delete(where={"doc_id": document.id})
+        self._excerpts.delete(where={"doc_id": document.id})
+        for begin in range(0, len(excerpts), self._batch):
+            part = excerpts[begin : begin + self._batch]
+            assert excerpt_vectors is not None
+            self._excerpts.add(
+                ids=[f"{e.paragraph_id}@{e.start}" for e in part],
+                embeddings=excerpt_vectors[begin : begin + len(part)].tolist(),
+                documents=[e.text for e in part],
+                metadatas=[
+                    {"paragraph_id": e.paragraph_id, "doc_id": e.doc_id, "start": e.start, "end": e.end} for e in part
+                ],
+            )
         for begin in range(0, len(paragraphs), self._batch):
             chunk = paragraphs[begin : begin + self._batch]
             self._collection.add(
@@ -161,10 +235,11 @@ class ParagraphStore:
 
     def remove_document(self, doc_id: str) -> None:
         self._collection.delete(where={"doc_id": doc_id})
+        self._excerpts.delete(where={"doc_id": doc_id})
         self._bump_revision()
 
     def _bump_revision(self) -> None:
-        self._collection.modify(metadata={"revision": uuid.uuid4().hex})
+        self._collection.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
 
 
 def _metadata(document: Document, paragraph: Paragraph) -> dict[str, str | int]:
@@ -194,6 +269,16 @@ def _paragraph(pid: str, meta: Any, text: str) -> Paragraph:
         title=str(meta.get("title", "")),
         date=_optional(meta.get("date")),
         outlet=_optional(meta.get("outlet")),
+    )
+
+
+def _excerpt(meta: Any, text: str) -> Excerpt:
+    return Excerpt(
+        paragraph_id=str(meta["paragraph_id"]),
+        doc_id=str(meta["doc_id"]),
+        text=text or "",
+        start=int(meta["start"]),
+        end=int(meta["end"]),
     )
 
 

@@ -1,0 +1,359 @@
+"""The OpenAI-compatible boundary: chat requests with bounded retries, and the two calls made through it."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from typing import Literal, TypeVar
+
+import openai
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+
+from assistant.answer import NOT_IN_SOURCES, Answer, abstain
+from assistant.brief import BriefSection
+from assistant.prompts import Prompts, load_prompts
+from assistant.verify import SupportScorer, verify
+from index.records import Paragraph, Passage
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+# The openai client refuses an empty api_key even for local servers, which ignore it.
+PLACEHOLDER_API_KEY = "not-needed"
+BACKOFF_FIRST = 0.5  # seconds before the first retry, doubled each time (as the openai client does)
+BACKOFF_MAX = 8.0
+
+T = TypeVar("T")
+
+
+class LLMUnavailable(RuntimeError):
+    """The endpoint failed or replied with nothing usable; str() is one line for Answer.notes."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message as sent to the endpoint."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class ChatModel:
+    """One model behind an OpenAI-compatible /v1/chat/completions endpoint."""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 2,
+        temperature: float | None = 0.0,
+    ) -> None:
+        self.model = model
+        self.base_url = (base_url or OPENAI_BASE_URL).rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.temperature = temperature
+        # Retries are ours (max_retries=0 here): the client would also retry timeouts and connection
+        # errors, multiplying the wait before the extractive fallback by (retries + 1), and would
+        # honour a Retry-After of up to two minutes.
+        self._client = openai.OpenAI(
+            api_key=api_key or PLACEHOLDER_API_KEY, base_url=self.base_url, timeout=timeout, max_retries=0
+        )
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        """The reply's text, reasoning blocks removed; raises LLMUnavailable when there is none."""
+        try:
+            reply = self._with_retries(
+                lambda: self._client.chat.completions.create(
+                    model=self.model, messages=_sent(messages), temperature=self._temperature
+                )
+            )
+            # A server that answers 200 with a non-JSON body comes back as a plain str, not a ChatCompletion.
+            if not isinstance(reply, ChatCompletion) or not reply.choices:
+                raise LLMUnavailable("the reply held no message")
+            text = visible_text(reply.choices[0].message.content or "")
+        except (openai.OpenAIError, ValueError) as error:  # a malformed JSON body raises a bare ValueError
+            raise LLMUnavailable(_reason(error, self)) from error
+        if not text.strip():
+            raise LLMUnavailable("the reply was empty")
+        return text
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """Text deltas as they arrive (reasoning blocks hidden); raises LLMUnavailable if the stream breaks off."""
+        received, shown, finished = "", "", False
+        try:
+            chunks = self._with_retries(
+                lambda: self._client.chat.completions.create(
+                    model=self.model, messages=_sent(messages), temperature=self._temperature, stream=True
+                )
+            )
+            for chunk in chunks:
+                if not chunk.choices:
+                    continue  # e.g. a final usage-only chunk
+                choice = chunk.choices[0]
+                if choice.delta is not None and choice.delta.content:
+                    received += choice.delta.content
+                finished = finished or choice.finish_reason is not None
+                visible = visible_text(received, partial=True)
+                if visible.startswith(shown) and len(visible) > len(shown):
+                    yield visible[len(shown) :]
+                    shown = visible
+        except LLMUnavailable:
+            raise
+        except Exception as error:  # mid-stream the HTTP layer's errors (httpx's) come through unwrapped
+            raise LLMUnavailable(_reason(error, self)) from error
+        # Every server sends a finish_reason on its last chunk; a stream that ends without one was cut.
+        if not finished:
+            raise LLMUnavailable("the reply stream was cut off before it finished")
+        if not visible_text(received).strip():
+            raise LLMUnavailable("the reply was empty")
+
+    @property
+    def _temperature(self) -> float | openai.Omit:
+        # None sends no temperature at all: reasoning models reject any value but their default.
+        return openai.omit if self.temperature is None else self.temperature
+
+    def _with_retries(self, call: Callable[[], T]) -> T:
+        """Call, retrying 429 and 5xx up to max_retries times with back-off (or the server's Retry-After)."""
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except openai.APIStatusError as error:
+                status = error.status_code
+                if status == 400 and self.temperature is not None and "temperature" in str(error.message).lower():
+                    # Reasoning models (OpenAI's o-series and gpt-5) refuse any temperature but their own.
+                    self.temperature = None
+                    continue
+                if not (status == 429 or status >= 500) or attempt >= self.max_retries:
+                    raise LLMUnavailable(_status_reason(error, attempt, self.base_url)) from error
+                wait = retry_after(error.response.headers)
+                if wait is None:
+                    wait = min(BACKOFF_FIRST * 2**attempt, BACKOFF_MAX) * (1 - 0.25 * random.random())
+                elif wait > self.timeout:  # waiting longer than a request may take helps nobody
+                    raise LLMUnavailable(f"HTTP {status}: the endpoint asks to retry after {wait:g} s") from error
+                time.sleep(wait)
+                attempt += 1
+
+
+def _sent(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
+    return [{"role": m.role, "content": m.content} for m in messages]  # type: ignore[misc]
+
+
+def retry_after(headers: object) -> float | None:
+    """Seconds asked for by retry-after-ms or Retry-After (seconds or an HTTP date); None when absent."""
+    get = getattr(headers, "get", None)
+    if get is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            pass
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _status_reason(error: openai.APIStatusError, attempt: int, base_url: str) -> str:
+    status = error.status_code
+    tries = f" after {attempt + 1} tries" if attempt else ""
+    if status == 429:
+        return f"rate limited (HTTP 429){tries}"
+    if status in (401, 403):
+        return f"HTTP {status} from {base_url}: check BRIEFING_LLM_API_KEY"
+    if status == 404:
+        return f"HTTP 404 from {base_url}: check BRIEFING_LLM_BASE_URL (it ends in /v1) and BRIEFING_LLM_MODEL"
+    if status < 500:  # the server's own words say what it refused
+        return f"HTTP {status} from {base_url}: {' '.join(str(error.message).split())[:160]}"
+    return f"HTTP {status} from {base_url}{tries}"
+
+
+def _reason(error: Exception, chat: ChatModel) -> str:
+    """One line for a person: what failed, in terms of the settings they can change."""
+    if isinstance(error, LLMUnavailable):
+        return str(error)
+    # httpx's ReadTimeout and the like reach here unwrapped when a stream stalls; openai 2 uses httpx, 3 httpx2.
+    if isinstance(error, openai.APITimeoutError | TimeoutError) or type(error).__name__.endswith("Timeout"):
+        return f"timeout after {chat.timeout:g} s"
+    if isinstance(error, openai.APIConnectionError):
+        return f"cannot reach {chat.base_url}"
+    if isinstance(error, ValueError):
+        return "the reply was not valid JSON"
+    if not isinstance(error, openai.OpenAIError):
+        return f"the reply stream broke off ({type(error).__name__})"
+    return " ".join(str(error).split())[:200] or type(error).__name__
+
+
+_THINKING = re.compile(r"<think>.*?</think>", re.S)
+
+
+def visible_text(text: str, partial: bool = False) -> str:
+    """The reply without <think> blocks (reasoning models served by Ollama or llama.cpp emit them inline)."""
+    text = _THINKING.sub("", text)
+    opened = text.find("<think>")
+    if opened >= 0:
+        text = text[:opened]  # unclosed: still thinking, or cut off while thinking
+    elif partial:
+        # Hold back a trailing "<thi" that may yet become "<think>".
+        tail = text.rfind("<")
+        if tail >= 0 and "<think>".startswith(text[tail:]):
+            text = text[:tail]
+    return text.lstrip() if partial else text.strip()
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    """Number the passages [1]..[k] and fence each as data; angle brackets in documents are escaped."""
+    blocks = []
+    for number, passage in enumerate(passages, start=1):
+        p = passage.paragraph
+        # Escaping < and > means no document can close the fence ("</passages>") and talk as the prompt.
+        title = html.escape(p.title or p.doc_id, quote=True)
+        date = f' date="{html.escape(p.date, quote=True)}"' if p.date else ""
+        blocks.append(f'<passage n="{number}" title="{title}"{date}>\n{html.escape(p.text, quote=False)}\n</passage>')
+    return "\n".join(blocks)
+
+
+def answer_messages(question: str, passages: Sequence[Passage], prompts: Prompts) -> list[Message]:
+    """The system prompt and the user turn that asks one question over numbered, fenced passages."""
+    user = prompts.answer.render(
+        question=html.escape(question, quote=False),
+        passages=format_passages(passages),
+        not_in_sources=NOT_IN_SOURCES,
+    )
+    return [Message("system", prompts.system.render()), Message("user", user)]
+
+
+class LLMAnswerer:
+    """Question + passages -> verified Answer through a chat model; extractive with a note when the model fails."""
+
+    def __init__(self, chat: ChatModel, show_unsupported: bool = False, prompts: Prompts | None = None) -> None:
+        self.chat = chat
+        self.show_unsupported = show_unsupported
+        self.prompts = prompts or load_prompts()
+
+    def answer(
+        self, question: str, passages: Sequence[Passage], scorer: SupportScorer, fallback: Callable[[], Answer]
+    ) -> Answer:
+        """Ask the model, then verify every sentence; on failure, fallback() with a note saying why."""
+        if not passages:
+            return abstain(question, passages, mode="llm")
+        try:
+            reply = self.chat.complete(answer_messages(question, passages, self.prompts))
+        except LLMUnavailable as error:
+            return _fell_back(fallback(), error)
+        return verify(question, reply, passages, scorer, self.show_unsupported)
+
+    def stream(
+        self, question: str, passages: Sequence[Passage], scorer: SupportScorer, fallback: Callable[[], Answer]
+    ) -> Iterator[str | Answer]:
+        """Deltas as the model writes, then the verified Answer (or the fallback, with a note) as the last item."""
+        if not passages:
+            yield abstain(question, passages, mode="llm")
+            return
+        parts: list[str] = []
+        try:
+            for delta in self.chat.stream(answer_messages(question, passages, self.prompts)):
+                parts.append(delta)
+                yield delta
+        except LLMUnavailable as error:
+            yield _fell_back(fallback(), error)
+            return
+        yield verify(question, "".join(parts), passages, scorer, self.show_unsupported)
+
+
+def _fell_back(answer: Answer, error: LLMUnavailable) -> Answer:
+    return replace(answer, notes=(f"LLM unavailable ({error}): answered extractively", *answer.notes))
+
+
+# --- brief rewriting -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    """An extractive claim of a brief and the paragraphs it cites, to be rewritten fluently."""
+
+    text: str
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Rewrites:
+    """One text per draft, in order: the rewrite where it is supported, else the draft unchanged."""
+
+    texts: tuple[str, ...]
+    rewritten: int  # how many texts are rewrites
+    notes: tuple[str, ...] = ()
+
+
+_NUMBERED_LINE = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)[.):])\s+(.+?)\s*$")
+
+
+def rewrite_claims(
+    drafts: Sequence[ClaimDraft], chat: ChatModel, scorer: SupportScorer, prompts: Prompts | None = None
+) -> Rewrites:
+    """Rewrite claims in one request and keep each rewrite only if its own paragraphs support it."""
+    originals = tuple(d.text for d in drafts)
+    if not drafts:
+        return Rewrites((), 0)
+    prompts = prompts or load_prompts()
+    claims = "\n".join(
+        f'<claim n="{n}">\n<quote>{html.escape(d.text, quote=False)}</quote>\n'
+        + "".join(f"<source>{html.escape(p.text, quote=False)}</source>\n" for p in d.paragraphs)
+        + "</claim>"
+        for n, d in enumerate(drafts, start=1)
+    )
+    messages = [
+        Message("system", prompts.system.render()),
+        Message("user", prompts.brief_rewrite.render(claims=claims)),
+    ]
+    try:
+        reply = chat.complete(messages)
+    except LLMUnavailable as error:
+        return Rewrites(originals, 0, (f"LLM unavailable ({error}): claims left as quoted",))
+    proposed: dict[int, str] = {}
+    for line in reply.splitlines():
+        if match := _NUMBERED_LINE.match(line):
+            proposed.setdefault(int(match.group(1) or match.group(2)), match.group(3))
+    texts = list(originals)
+    rewritten = 0
+    for n, draft in enumerate(drafts, start=1):
+        candidate = proposed.get(n)
+        if candidate and draft.paragraphs and scorer.supports(candidate, draft.paragraphs):
+            texts[n - 1] = candidate
+            rewritten += 1
+    kept = len(drafts) - rewritten
+    notes = (
+        (f"{kept} of {len(drafts)} claims kept as quoted: their rewrite was missing or unsupported",) if kept else ()
+    )
+    return Rewrites(tuple(texts), rewritten, notes)
+
+
+def section_rewriter(
+    chat: ChatModel, scorer: SupportScorer, prompts: Prompts | None = None
+) -> Callable[[BriefSection], BriefSection]:
+    """The rewrite seam of assistant.brief.make_brief: a section's claims reworded in one request, each verified."""
+
+    def rewrite(section: BriefSection) -> BriefSection:
+        drafts = [ClaimDraft(c.text, tuple(dict.fromkeys(q.paragraph for q in c.quotes))) for c in section.claims]
+        texts = rewrite_claims(drafts, chat, scorer, prompts).texts
+        claims = tuple(
+            c if text == c.text else replace(c, text=text, verbatim=False)
+            for c, text in zip(section.claims, texts, strict=True)
+        )
+        return replace(section, claims=claims)
+
+    return rewrite

@@ -1,0 +1,150 @@
+"""The chat in real Chromium: ask, see cited answers, click a citation, read the paragraph in place; upload."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from assistant import render_chat as view
+from assistant.library import Library
+from assistant.ui import launch
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "Who announced the AI safety protocol?"
+
+# Fixtures live here rather than in tests/browser/conftest.py: a second `conftest` module would
+# shadow tests/conftest.py for the test modules that import helpers from it.
+CHROMIUM = Path("/usr/bin/chromium")  # Playwright's own download fails offline; `make chromium` installs this
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(library: Library) -> Iterator[str]:
+    demo = launch(library, port=_free_port(), block=False)
+    try:
+        yield str(demo.local_url)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    # A missing browser is a broken set-up, not a reason to skip: `make browser` installs it first.
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make chromium`"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)  # answers take seconds on 2 busy cores
+    yield tab
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_app(seeded_library: Library) -> Iterator[str]:
+    """The app over the seeds (read only)."""
+    yield from _serve(seeded_library)
+
+
+@pytest.fixture
+def empty_app(library: Library) -> Iterator[str]:
+    """The app over an empty index of its own, for tests that upload."""
+    yield from _serve(library)
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.locator("#chat .sources").last.wait_for()  # the whole answer, not its streamed beginning
+
+
+def test_clicking_a_citation_marker_shows_the_cited_paragraph_highlighted_in_its_document(
+    page: Page, seeded_app: str, seeded_library: Library, screenshots: Path
+) -> None:
+    page.goto(seeded_app)
+    ask(page, QUESTION)
+    marker = page.locator("#chat a.cite").first
+    _, paragraph_id = view.parse_ref(str(marker.get_attribute("href")))
+    cited = next(p for p in seeded_library.paragraphs(view.doc_id_of(paragraph_id)) if p.id == paragraph_id)
+
+    marker.click()
+
+    highlighted = page.locator("#viewer .para.cited")
+    highlighted.wait_for()
+    assert " ".join(highlighted.inner_text().split()) == " ".join(cited.text.split())
+    assert page.locator("#viewer .doc-title").inner_text() == cited.title
+    assert page.locator("#viewer mark.quote").count() >= 1, "the quoted sentence is marked inside the paragraph"
+    page.wait_for_function(
+        """() => {
+          const box = document.querySelector('#viewer .doc-body').getBoundingClientRect();
+          const hit = document.querySelector('#viewer .cited').getBoundingClientRect();
+          return hit.top >= box.top && hit.top < box.bottom;
+        }""",
+        timeout=5_000,
+    )
+    page.screenshot(path=str(screenshots / "chat-citation.png"))
+
+
+def test_clicking_a_listed_source_opens_the_viewer_too(page: Page, seeded_app: str) -> None:
+    page.goto(seeded_app)
+    ask(page, QUESTION)
+    source = page.locator("#chat a.source").last
+    _, paragraph_id = view.parse_ref(str(source.get_attribute("href")))
+
+    source.click()
+
+    page.locator("#viewer .cited-pid", has_text=paragraph_id).wait_for()
+
+
+def test_an_uploaded_markdown_file_is_answerable_from_the_page(
+    page: Page, empty_app: str, tmp_path: Path, screenshots: Path
+) -> None:
+    note = tmp_path / "harbour-notes.md"
+    note.write_text(
+        "# Harbour notes\n\nThe Vellmar harbour board appointed Tomasz Brennan as its new pilot master in June.\n",
+        encoding="utf-8",
+    )
+    page.goto(empty_app)
+    page.get_by_role("tab", name="Corpus").click()
+
+    page.locator("#upload input[type=file]").set_input_files(str(note))
+
+    page.locator("#corpus-report", has_text="harbour-notes.md: added").wait_for()
+    page.locator("#documents", has_text="Harbour notes").wait_for()
+    page.screenshot(path=str(screenshots / "corpus-upload.png"))
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "Who did the Vellmar harbour board appoint as pilot master?")
+    answer = page.locator("#chat .answer").last.inner_text()
+    assert "Tomasz Brennan" in answer
+    assert page.locator("#chat a.cite").count() >= 1

@@ -1,0 +1,365 @@
+"""The one-page brief: sections of verbatim cited claims, disagreements between sources, topics and refusals."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.brief import (
+    NOTHING_ON_TOPIC,
+    SECTION_TITLES,
+    Brief,
+    BriefSection,
+    NothingOnTopic,
+    brief_from_paragraphs,
+    conflict,
+    date_range,
+    make_brief,
+    quotable_spans,
+    rewritten,
+    speaker,
+)
+from assistant.cli import app
+from assistant.library import Library
+
+SEED_000 = "000_e084a2483af8de05.txt"
+SEED_001 = "001_d1faf3667c1376a5.txt"
+SEED_002 = "002_a3f7a866cd068518.txt"
+
+
+@pytest.fixture(scope="module")
+def seeds_brief(seeded_library: Library) -> Brief:
+    return make_brief(seeded_library)
+
+
+@pytest.fixture(scope="module")
+def export_brief(seeded_library: Library) -> Brief:
+    return make_brief(seeded_library, topic="chip export controls")
+
+
+# --- sections and citations ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", list(SECTION_TITLES))
+def test_every_section_of_the_seeds_brief_has_claims(seeds_brief: Brief, key: str) -> None:
+    assert seeds_brief.section(key).claims
+
+
+def test_sections_come_in_the_order_a_reader_expects(seeds_brief: Brief) -> None:
+    assert [s.title for s in seeds_brief.sections] == [
+        "Bottom line",
+        "Key facts",
+        "Who is involved",
+        "Risks and opportunities",
+        "Open questions",
+    ]
+
+
+def test_the_bottom_line_is_two_or_three_sentences(seeds_brief: Brief) -> None:
+    assert 2 <= len(seeds_brief.section("bottom_line").claims) <= 3
+
+
+def test_every_claim_is_quoted_verbatim_from_each_paragraph_it_cites(seeds_brief: Brief) -> None:
+    for claim in seeds_brief.claims:
+        assert claim.citations, claim.text
+        assert len(claim.citations) == len(claim.quotes)
+        assert claim.verbatim and claim.text == claim.quotes[0].text
+        assert claim.text in claim.quotes[0].paragraph.text
+        for n, quote in zip(claim.citations, claim.quotes, strict=True):
+            assert quote.text in quote.paragraph.text
+            assert seeds_brief.citations[n - 1].paragraph == quote.paragraph
+
+
+def test_footnotes_are_numbered_in_reading_order_without_gaps(seeds_brief: Brief) -> None:
+    seen: list[int] = []
+    for claim in seeds_brief.claims:
+        seen += [n for n in claim.citations if n not in seen]
+    assert seen == list(range(1, len(seeds_brief.citations) + 1))
+    assert [c.n for c in seeds_brief.citations] == seen
+
+
+def test_the_same_fact_in_several_reports_is_one_claim_cited_several_times(seeds_brief: Brief) -> None:
+    # 000 and 001 both carry Bessent's "non-state actors don't get a hold of these models" quote.
+    restated = [c for c in seeds_brief.claims if len({q.paragraph.doc_id for q in c.quotes}) > 1]
+    assert restated
+    texts = [c.text.lower() for c in seeds_brief.claims]
+    assert sum("get a hold of these models" in t for t in texts) <= 1
+
+
+def test_open_questions_are_what_the_sources_say_is_unknown(seeds_brief: Brief) -> None:
+    unknown = re.compile(r"whether|which|not been disclosed|unclear|open question|no timeline|not detailed", re.I)
+    assert all(unknown.search(c.text) for c in seeds_brief.section("open_questions").claims)
+
+
+def test_who_is_involved_names_each_actor_once(seeds_brief: Brief) -> None:
+    speakers = [speaker(c.text) for c in seeds_brief.section("who").claims]
+    assert all(speakers) and len(set(speakers)) == len(speakers)
+
+
+def test_document_headers_are_not_claims(seeds_brief: Brief) -> None:
+    # Regression: the front matter of 001 ("--- headline: ... date: 2026-05-14 ...") became a key fact.
+    assert not any(q.paragraph.id.endswith("#p0") for c in seeds_brief.claims for q in c.quotes)
+
+
+def test_the_brief_lists_each_cited_document_with_title_date_and_outlet(seeds_brief: Brief) -> None:
+    assert [s.doc_id for s in seeds_brief.sources] == [SEED_000, SEED_001, SEED_002]
+    assert [s.label for s in seeds_brief.sources] == ["S1", "S2", "S3"]
+    by_id = {s.doc_id: s for s in seeds_brief.sources}
+    assert by_id[SEED_002].outlet == "cnbc.com"
+    assert by_id[SEED_001].title.startswith("US and China Announce AI Safety Protocol Plan")
+    assert all(s.date == "2026-05-14" for s in seeds_brief.sources)
+
+
+def test_the_brief_states_the_date_of_its_sources(seeds_brief: Brief) -> None:
+    assert seeds_brief.as_of == "as of 14 May 2026"
+
+
+@pytest.mark.parametrize(
+    ("dates", "said"),
+    [
+        (["2026-05-14"], "as of 14 May 2026"),
+        (["2026-05-14", "2026-05-14"], "as of 14 May 2026"),
+        (["2026-05-14", "2026-05-02"], "sources dated 2 May 2026 to 14 May 2026"),
+        (["2026-05-14", None], "as of 14 May 2026 (some undated)"),
+        ([None], "sources undated"),
+        ([], "sources undated"),
+    ],
+)
+def test_the_date_range_reads_as_a_person_would_write_it(dates: list[str | None], said: str) -> None:
+    assert date_range(dates) == said
+
+
+# --- disagreements -------------------------------------------------------------------------
+
+
+def test_the_seeds_disagree_on_whether_an_agreement_was_signed(seeds_brief: Brief) -> None:
+    signed = [d for d in seeds_brief.disagreements if "signed" in d.asserted.text]
+    assert signed, [d.question for d in seeds_brief.disagreements]
+    disagreement = signed[0]
+    assert disagreement.asserted.quotes[0].paragraph.doc_id == SEED_002
+    contrary = {c.quotes[0].paragraph.doc_id: c.text for c in disagreement.contrary}
+    assert "a commitment to talk, not an agreement" in contrary[SEED_001]
+    assert "a starting point not a binding agreement" in contrary[SEED_000]
+
+
+def test_each_side_of_a_disagreement_comes_from_a_different_document(seeds_brief: Brief) -> None:
+    for disagreement in seeds_brief.disagreements:
+        docs = [c.quotes[0].paragraph.doc_id for c in (disagreement.asserted, *disagreement.contrary)]
+        assert len(set(docs)) == len(docs)
+
+
+def test_a_disputed_statement_is_not_also_stated_as_fact(seeds_brief: Brief) -> None:
+    # "signed" is what the sources dispute: the sections must not assert it.
+    assert not any(re.search(r"\bsigned\b", c.text) for s in seeds_brief.sections for c in s.claims)
+
+
+@pytest.mark.parametrize("doc_id", [SEED_000, SEED_001, SEED_002])
+def test_a_corpus_of_one_document_has_no_disagreements(seeded_library: Library, doc_id: str) -> None:
+    paragraphs = seeded_library.paragraphs(doc_id)
+    brief = brief_from_paragraphs(paragraphs, seeded_library.embedder().embed, fits=lambda _: True)
+    assert brief.disagreements == ()
+    assert [s.doc_id for s in brief.sources] == [doc_id]
+
+
+AGREEING = {
+    "a.md": "# Council approves city budget\n\n"
+    "The city council approved a 12 million dollar budget on 3 March 2026, after two hearings.\n\n"
+    "Mayor Jane Ortiz said the budget protects libraries and is not a tax increase.\n\n"
+    "It remains unclear whether the state will match the transit funds.\n",
+    "b.md": "# Budget passes after hearings\n\n"
+    "On 3 March 2026 the council passed the city's 12 million dollar budget after two hearings.\n\n"
+    "Ortiz argued the plan keeps libraries open; critics said it was not a long-term fix for transit.\n\n"
+    "The risk is that state matching funds never arrive.\n",
+}
+
+
+def test_reports_that_agree_in_other_words_do_not_disagree(library: Library, tmp_path: Path) -> None:
+    brief = _brief_of(library, tmp_path, AGREEING)
+    assert brief.disagreements == ()
+    assert len(brief.sources) == 2
+
+
+def test_reports_that_give_different_figures_for_the_same_thing_disagree(library: Library, tmp_path: Path) -> None:
+    differing = {**AGREEING, "b.md": AGREEING["b.md"].replace("12 million", "15 million")}
+    brief = _brief_of(library, tmp_path, differing)
+    assert [d.kind for d in brief.disagreements] == ["numbers"]
+    sides = [brief.disagreements[0].asserted.text, *(c.text for c in brief.disagreements[0].contrary)]
+    assert any("12 million" in s for s in sides) and any("15 million" in s for s in sides)
+
+
+def _brief_of(library: Library, folder: Path, files: dict[str, str]) -> Brief:
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    assert library.index([corpus]).ok
+    return make_brief(library, fits=lambda _: True)
+
+
+@pytest.mark.parametrize(
+    ("asserted", "contrary", "similarity", "shared", "kind"),
+    [
+        # the seeds' own conflicts
+        (
+            "The US and China signed their first government-level AI safety agreement at the summit on May 14.",
+            "For now, the announcement is a commitment to talk, not an agreement.",
+            0.31,
+            2,
+            "negation",
+        ),
+        (
+            "H200 chip sales to major Chinese tech firms were cleared alongside the safety pact.",
+            "Washington had cleared sales of Nvidia H200 AI chips to several major Chinese technology firms He said "
+            "there had been a lot of back and forth on the matter",
+            0.37,
+            7,
+            "unsettled",
+        ),
+        (
+            "Regulators approved 12 Chinese companies to buy the chip.",
+            "Regulators approved 10 Chinese companies to buy the chip.",
+            0.95,
+            6,
+            "numbers",
+        ),
+        # agreement in other words is not a conflict
+        (
+            "The protocol targets non-state actor access to frontier models, not state-to-state AI competition.",
+            "The stated goal of the protocol is to prevent non state actors from accessing advanced models",
+            0.66,
+            4,
+            None,
+        ),
+        # "May 14" is a date, not the modal "may", but a reported clearance asserts nothing
+        (
+            "Reuters reported that roughly 10 Chinese companies have recently been cleared to purchase the H200.",
+            "He said there had been a lot of back and forth on the matter of clearing H200 sales",
+            0.5,
+            4,
+            None,
+        ),
+        # a different agreement, negated in passing, with nothing done to it
+        (
+            "Previous efforts, including the November 2023 agreement between Biden and Xi, produced little.",
+            "For now, the announcement is a commitment to talk, not an agreement.",
+            0.35,
+            1,
+            None,
+        ),
+        # the unsettled side must speak of the same act
+        (
+            "The two governments have formalized a bilateral AI governance channel for the first time.",
+            "He said there had been a lot of back and forth on the matter",
+            0.5,
+            3,
+            None,
+        ),
+        # years are not counts
+        ("The ban was passed in 2022 after 3 hearings.", "The ban was passed in 2023 after 3 hearings.", 0.97, 5, None),
+    ],
+)
+def test_conflicts_are_denials_unsettled_acts_or_different_counts(
+    asserted: str, contrary: str, similarity: float, shared: int, kind: str | None
+) -> None:
+    found = conflict(asserted, contrary, similarity, shared)
+    assert (found.kind if found else None) == kind
+
+
+def test_a_denial_is_framed_as_a_neutral_question() -> None:
+    found = conflict("They signed the first agreement.", "It is a starting point, not a binding agreement.", 0.4, 1)
+    assert found is not None and found.question == "Was an agreement signed?"
+
+
+# --- unpunctuated text ----------------------------------------------------------------------
+
+SEED_000_P5 = (
+    "Two Chip export policy remains fluid Bessent was asked about a Reuters report that Washington had cleared sales "
+    "of Nvidia H200 AI chips to several major Chinese technology firms He said there had been a lot of back and "
+    "forth on the matter Nvidia CEO Jensen Huang joined Trump delegation to China as a late addition signaling that "
+    "chip supply remains a live negotiation point US policy has restricted sales of advanced semiconductors to China "
+    "since 2022 with periodic adjustments based on diplomatic and commercial calculations"
+)
+
+
+def test_unpunctuated_text_is_cut_into_verbatim_clauses() -> None:
+    clauses = [SEED_000_P5[s:e] for s, e in quotable_spans(SEED_000_P5)]
+    assert clauses == [
+        "Bessent was asked about a Reuters report that Washington had cleared sales of Nvidia H200 AI chips to "
+        "several major Chinese technology firms He said there had been a lot of back and forth on the matter",
+        "Nvidia CEO Jensen Huang joined Trump delegation to China as a late addition signaling that chip supply "
+        "remains a live negotiation point",
+        "US policy has restricted sales of advanced semiconductors to China since 2022 with periodic adjustments "
+        "based on diplomatic and commercial calculations",
+    ]
+
+
+def test_claims_from_the_unpunctuated_seed_are_verbatim_clauses(seeds_brief: Brief) -> None:
+    from_000 = [c for c in seeds_brief.claims if c.quotes[0].paragraph.doc_id == SEED_000]
+    assert from_000
+    for claim in from_000:
+        assert claim.text in claim.quotes[0].paragraph.text
+        assert 7 <= len(claim.text.split()) <= 55
+        assert claim.text.split()[0] not in {"One", "Two", "Three"}  # list labels are not claims
+
+
+# --- topics --------------------------------------------------------------------------------
+
+
+def test_a_topic_brief_on_chip_export_controls_brings_in_the_h200_facts(export_brief: Brief) -> None:
+    assert export_brief.title == "Chip export controls"
+    assert any("H200" in c.text for c in export_brief.claims)
+    assert any("H200" in c.text for c in export_brief.section("key_facts").claims)
+
+
+def test_a_topic_brief_on_chip_export_controls_leaves_out_taiwan(export_brief: Brief) -> None:
+    assert not any("Taiwan" in c.paragraph.text for c in export_brief.citations)
+
+
+@pytest.mark.parametrize("topic", ["football transfer fees", "weather in Paris", "interest rates"])
+def test_an_off_corpus_topic_is_refused_clearly(seeded_library: Library, topic: str) -> None:
+    with pytest.raises(NothingOnTopic) as refused:
+        make_brief(seeded_library, topic=topic)
+    assert str(refused.value) == NOTHING_ON_TOPIC.format(topic=topic) == f"The sources have nothing on '{topic}'."
+
+
+# --- determinism and the LLM seam ------------------------------------------------------------
+
+
+def test_the_same_corpus_gives_the_same_brief(seeded_library: Library, seeds_brief: Brief) -> None:
+    assert make_brief(seeded_library) == seeds_brief
+
+
+def test_a_rewrite_replaces_claim_text_and_keeps_the_quotes_to_check_it_against(seeds_brief: Brief) -> None:
+    def shout(section: BriefSection) -> BriefSection:
+        return replace(section, claims=tuple(replace(c, text=c.text.upper(), verbatim=False) for c in section.claims))
+
+    loud = rewritten(seeds_brief, shout)
+    assert loud.mode == "llm"
+    claims = [c for s in loud.sections for c in s.claims]
+    assert claims and all(c.text.isupper() and not c.verbatim for c in claims)
+    assert all(c.quotes[0].text.upper() == c.text for c in claims)
+    assert loud.disagreements[0].asserted.verbatim  # the sides of a disagreement stay the sources' own words
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["brief.txt", "brief.pdfx", "brief"])
+def test_the_cli_names_an_unknown_extension_and_the_choices(tmp_path: Path, name: str) -> None:
+    result = CliRunner().invoke(app, ["brief", "--out", str(tmp_path / name)], env={"BRIEFING_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert f"'{Path(name).suffix or '(none)'}'" in message
+    assert ".md, .html, .pdf, .docx" in message
+    assert not (tmp_path / name).exists()
+
+
+def test_the_cli_refuses_an_off_corpus_topic_with_a_non_zero_exit(seeded_library: Library) -> None:
+    env = {"BRIEFING_DATA_DIR": str(seeded_library.settings.data_dir), "BRIEFING_COLLECTION": "seeds"}
+    result = CliRunner().invoke(app, ["brief", "--topic", "football transfer fees"], env=env)
+    assert result.exit_code == 1
+    assert "The sources have nothing on 'football transfer fees'." in result.output

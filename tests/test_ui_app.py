@@ -1,0 +1,229 @@
+"""The launched app on 127.0.0.1, driven through its API with gradio_client: ask, cite, upload, remove, export."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_client import Client, handle_file
+
+from assistant import render_chat as view
+from assistant.library import Library
+from assistant.ui import launch
+
+QUESTION = "Who announced the AI safety protocol?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(library: Library) -> Iterator[str]:
+    demo = launch(library, port=free_port(), block=False)
+    try:
+        yield str(demo.local_url)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_url(seeded_library: Library) -> Iterator[str]:
+    """The app over the seeds; tests here only read."""
+    yield from serve(seeded_library)
+
+
+@pytest.fixture
+def empty_url(library: Library) -> Iterator[str]:
+    """The app over an empty index of its own, for tests that write."""
+    yield from serve(library)
+
+
+def client(url: str) -> Client:
+    return Client(url, verbose=False, download_files=False)
+
+
+def ask(app: Client, question: str, k: int = 5) -> list[list[dict[str, Any]]]:
+    """Every history the answer streamed, last one whole."""
+    job = app.submit(question, k, "extractive", api_name="/ask")
+    job.result(timeout=120)
+    return [output[0] for output in job.outputs()]
+
+
+def last_answer(history: list[dict[str, Any]]) -> str:
+    assert history[-1]["role"] == "assistant"
+    return view.message_text(history[-1]["content"])
+
+
+def citation_refs(html: str) -> list[str]:
+    return re.findall(r'class="cite" href="' + re.escape(view.REF_PREFIX) + r'([^"]+)"', html)
+
+
+def test_a_question_streams_in_and_ends_as_the_answer_with_clickable_citations(
+    seeded_url: str, seeded_library: Library
+) -> None:
+    expected = seeded_library.ask(QUESTION)
+
+    histories = ask(client(seeded_url), QUESTION)
+
+    final = last_answer(histories[-1])
+    assert not expected.abstained
+    assert view.plain_text(final.split('<div class="sources">')[0]) == view.plain_text(
+        re.sub(r"\[\d+\]", lambda m: m.group(0)[1:-1], expected.text)
+    )
+    assert [view.parse_ref(r)[1] for r in citation_refs(final)] == [
+        c.paragraph.id for claim in expected.claims for c in expected.citations if c.n in claim.citations
+    ]
+    streamed = [last_answer(h) for h in histories if h and h[-1]["role"] == "assistant"]
+    assert len(streamed) >= 3, "the answer should arrive in pieces, not at once"
+    assert "Sources" in final and all(c.paragraph.id in final for c in expected.citations)
+
+
+def test_clicking_a_citation_opens_its_paragraph_highlighted_in_its_document(
+    seeded_url: str, seeded_library: Library
+) -> None:
+    app = client(seeded_url)
+    ref = citation_refs(last_answer(ask(app, QUESTION)[-1]))[0]
+    _, paragraph_id = view.parse_ref(ref)
+    cited = next(p for p in seeded_library.paragraphs(view.doc_id_of(paragraph_id)) if p.id == paragraph_id)
+
+    html = app.predict(ref, api_name="/open_citation")
+
+    highlighted = re.search(r'<p class="para cited"[^>]*>(.*?)</p>', html, re.S)
+    assert highlighted is not None and view.plain_text(highlighted.group(1)) == " ".join(cited.text.split())
+    assert "<mark" in highlighted.group(1), "the quoted sentence is marked: the session's answer was found"
+    assert cited.title in view.plain_text(html)
+
+
+def test_each_session_keeps_its_own_conversation_even_when_asking_at_once(seeded_url: str) -> None:
+    first, second = client(seeded_url), client(seeded_url)
+    questions = {first: QUESTION, second: "Which chip was cleared for sale to Chinese firms?"}
+    finals: dict[Client, list[dict[str, Any]]] = {}
+    threads = [threading.Thread(target=lambda c=c: finals.update({c: ask(c, questions[c])[-1]})) for c in questions]
+
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    follow_up = ask(first, "What did Bessent say about the lead?")[-1]
+
+    assert asked(finals[first]) == [QUESTION]
+    assert asked(finals[second]) == [questions[second]]
+    assert asked(follow_up) == [QUESTION, "What did Bessent say about the lead?"]
+    assert all(m["content"] for m in follow_up), "every question kept its answer"
+
+
+def asked(history: list[dict[str, Any]]) -> list[str]:
+    return [view.plain_text(view.message_text(m["content"])) for m in history if m["role"] == "user"]
+
+
+def test_an_abstention_offers_the_closest_material_as_links(seeded_url: str) -> None:
+    final = last_answer(ask(client(seeded_url), "What did the European Union say about the protocol?")[-1])
+
+    assert view.plain_text(final).startswith("The sources do not answer this question.")
+    assert "Closest material" in final and 'class="source closest"' in final
+
+
+def test_the_export_is_a_markdown_file_of_the_conversation_with_quoted_paragraphs(
+    seeded_url: str, seeded_library: Library
+) -> None:
+    app = client(seeded_url)
+    ask(app, QUESTION)
+    expected = seeded_library.ask(QUESTION)
+
+    exported = app.predict(api_name="/export")["value"]
+
+    markdown = urllib.request.urlopen(exported["url"], timeout=30).read().decode("utf-8")
+    assert exported["orig_name"].endswith(".md")
+    assert markdown.startswith("# Briefing conversation")
+    assert f"## 1. {QUESTION}" in markdown and expected.text in markdown
+    assert f"> {expected.citations[0].paragraph.text.splitlines()[0]}" in markdown
+
+
+def test_an_uploaded_markdown_file_is_answerable_in_the_next_question(
+    empty_url: str, library: Library, tmp_path: Path
+) -> None:
+    note = tmp_path / "zorblatt-memo.md"
+    note.write_text(
+        "# Zorblatt Commission memo\n\n"
+        "The Zorblatt Commission on undersea cables was chaired by Ingrid Halvorsen of Norway.\n\n"
+        "It met in Reykjavik and agreed to publish a cable-risk register by September.\n",
+        encoding="utf-8",
+    )
+    app = client(empty_url)
+
+    report, _ = app.predict([handle_file(str(note))], api_name="/upload")
+    final = last_answer(ask(app, "Who chaired the Zorblatt Commission?")[-1])
+
+    assert "zorblatt-memo.md: added" in view.plain_text(report)
+    assert "Ingrid Halvorsen" in final
+    assert [view.parse_ref(r)[1] for r in citation_refs(final)] == ["zorblatt-memo.md#p1"]
+    assert (library.settings.data_dir / "uploads" / library.collection / note.name).exists()
+
+
+def test_a_bad_upload_is_named_and_explained_and_the_good_files_are_kept(
+    empty_url: str, library: Library, tmp_path: Path
+) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text("The harbour authority approved the new breakwater on Tuesday.\n", encoding="utf-8")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"this is not a PDF at all")
+    app = client(empty_url)
+
+    report, _ = app.predict([handle_file(str(broken)), handle_file(str(good))], api_name="/upload")
+
+    text = view.plain_text(report)
+    assert "1 of 2 files indexed" in text
+    assert re.search(r"broken\.pdf was not indexed: \S+", text)
+    assert [d.id for d in library.documents()] == ["good.txt"]
+
+
+def test_removing_a_document_takes_it_out_of_the_index_and_the_list(
+    empty_url: str, library: Library, tmp_path: Path
+) -> None:
+    for name in ("keep.txt", "drop.txt"):
+        (tmp_path / name).write_text(f"The {name[:-4]} paragraph says something citable.\n", encoding="utf-8")
+    app = client(empty_url)
+    app.predict([handle_file(str(tmp_path / n)) for n in ("keep.txt", "drop.txt")], api_name="/upload")
+
+    message = app.predict("drop.txt", api_name="/remove")
+    summary, table, _ = app.predict(api_name="/documents")
+
+    assert "Removed drop.txt" in view.plain_text(message)
+    assert [row[-1] for row in table["data"]] == ["keep.txt"]
+    assert summary.startswith("**1 document**")
+    assert "was not in the index" in app.predict("drop.txt", api_name="/remove")
+
+
+@pytest.mark.slow
+def test_briefing_serve_starts_the_app_on_the_port_it_is_given(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "BRIEFING_DATA_DIR": str(tmp_path / "data"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    briefing = Path(sys.executable).parent / "briefing"
+    server = subprocess.Popen(
+        [str(briefing), "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        page = ""
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert "Briefing assistant" in page, server.stdout.read().decode() if server.poll() is not None else ""
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
