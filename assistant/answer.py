@@ -178,12 +178,17 @@ class ExtractiveAnswerer:
     """Quotes the one to three sentences that best answer a question, or abstains; needs no LLM."""
 
     def __init__(
-        self, keyword: KeywordIndex, excerpts: ExcerptSource, embed: Callable[[list[str]], np.ndarray] | None = None
+        self,
+        keyword: KeywordIndex,
+        excerpts: ExcerptSource,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+        word_vectors: dict[str, np.ndarray] | None = None,
     ) -> None:
         self.keyword = keyword
         self.excerpts = excerpts  # stored excerpt vectors: no sentence is embedded at question time
         self.embed = embed  # for single words, only when a question uses words the corpus never does
-        self._word_vectors: dict[str, np.ndarray] = {}
+        # Word vectors outlive one question when the caller keeps the dict (the Library does).
+        self._word_vectors = word_vectors if word_vectors is not None else {}
 
     def judge(self, question: str, passages: Sequence[Passage], question_vector: np.ndarray) -> list[Judgement]:
         """Every excerpt of the passages, judged and sorted best first."""

@@ -9,6 +9,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.settings import Settings
 from assistant.verify import SupportScorer
@@ -38,6 +40,7 @@ class Library:
             port=settings.chroma_port,
             texts_dir=settings.data_dir / "texts",
         )
+        self._word_vectors: dict[str, np.ndarray] = {}  # single words, for synonym checks; grows with use
         self.retriever = Retriever(self.store, self.embedder, settings.data_dir / "bm25")
 
     # The model loads on first use: listing documents or re-indexing an unchanged corpus needs none.
@@ -48,8 +51,11 @@ class Library:
     def _embedder(self) -> Embedder:
         return Embedder(self.settings.model_dir)
 
-    def index(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
-        return ingest(paths, self.store, self.embedder, progress)
+    def index(
+        self, paths: Iterable[str | Path], progress: Progress | None = None, root: str | Path | None = None
+    ) -> IngestReport:
+        """Index files and folders; with root, files under it get ids relative to it."""
+        return ingest(paths, self.store, self.embedder, progress, root)
 
     def documents(self) -> list[DocumentSummary]:
         return self.store.documents()
@@ -85,7 +91,9 @@ class Library:
         pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
         passages = pool[:k]
         retrieved = time.perf_counter()
-        answerer = ExtractiveAnswerer(self.retriever.keyword, self.store.excerpts, self.embedder().embed)
+        answerer = ExtractiveAnswerer(
+            self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
+        )
         if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
             answer = self._llm.answer(
                 question, passages, self._support(), lambda: answerer.answer(question, passages, vector)

@@ -9,16 +9,18 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from assistant.answer import NOT_IN_SOURCES, Answer, abstain
-from assistant.brief import BriefSection
 from assistant.prompts import Prompts, load_prompts
-from assistant.verify import SupportScorer, verify
+from assistant.verify import SupportScorer, verify, without_markers
 from index.records import Paragraph, Passage
+
+if TYPE_CHECKING:
+    from assistant.brief import BriefSection
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 # The openai client refuses an empty api_key even for local servers, which ignore it.
@@ -142,6 +144,7 @@ class ChatModel:
 
 
 def _sent(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
+    # The role is a Literal of three of the union's members, which mypy cannot pick between.
     return [{"role": m.role, "content": m.content} for m in messages]  # type: ignore[misc]
 
 
@@ -331,7 +334,7 @@ def rewrite_claims(
     texts = list(originals)
     rewritten = 0
     for n, draft in enumerate(drafts, start=1):
-        candidate = proposed.get(n)
+        candidate = without_markers(proposed.get(n, ""))  # the brief numbers its own footnotes
         if candidate and draft.paragraphs and scorer.supports(candidate, draft.paragraphs):
             texts[n - 1] = candidate
             rewritten += 1

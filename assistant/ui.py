@@ -15,6 +15,8 @@ import gradio as gr
 
 from assistant import render_chat as view
 from assistant.answer import Answer
+from assistant.brief import NothingOnTopic, make_brief
+from assistant.brief_render import render_markdown, write_brief
 from assistant.library import Library
 from index.load import SUPPORTED_SUFFIXES
 from index.records import DocumentSummary, IngestReport
@@ -187,6 +189,9 @@ def theme() -> gr.themes.Base:
     )
 
 
+BRIEF_DOWNLOADS = ((".pdf", "PDF (one page)"), (".docx", "Word"), (".md", "Markdown"), (".html", "HTML"))
+
+
 class ChatApp:
     """One Library shared by every session; each handler is one call into it; conversations live in gr.State."""
 
@@ -195,7 +200,10 @@ class ChatApp:
         # Index writes (upload, remove) from two sessions at once would interleave in the store.
         self.write_lock = threading.Lock()
         data = library.settings.data_dir
-        self.uploads = data / "uploads" / library.collection
+        # Uploads get ids "uploads/<name>" (relative to upload_root), so they never replace a source
+        # indexed from a folder under the same file name.
+        self.upload_root = data / "uploads" / library.collection
+        self.uploads = self.upload_root / "uploads"
         self.exports = Path(tempfile.gettempdir()) / "briefing-exports"  # Gradio serves files from the temp dir
 
     # --- layout: one function per tab ------------------------------------------------------
@@ -213,7 +221,8 @@ class ChatApp:
                     self._chat_tab()
                 with gr.Tab("Corpus", id="corpus") as corpus_tab:
                     self._corpus_tab(demo, corpus_tab)
-                # The Brief tab (assistant/brief.py) goes here: `with gr.Tab("Brief", id="brief"): self._brief_tab()`.
+                with gr.Tab("Brief", id="brief"):
+                    self._brief_tab()
         return demo
 
     def _chat_tab(self) -> None:
@@ -320,7 +329,48 @@ class ChatApp:
             self.documents, None, listing, api_visibility="private", show_progress="hidden"
         )
 
+    def _brief_tab(self) -> None:
+        with gr.Row(equal_height=True):
+            topic = gr.Textbox(
+                label="Topic (optional)",
+                placeholder='e.g. "chip export controls"; leave empty for a brief of the whole corpus',
+                scale=6,
+                elem_id="brief-topic",
+            )
+            write = gr.Button("Write the brief", variant="primary", scale=1, min_width=120, elem_id="brief-write")
+        status = gr.HTML(elem_id="brief-status")
+        with gr.Row():
+            downloads = [
+                gr.DownloadButton(f"Download {label}", value=None, interactive=False, size="sm", elem_id=f"brief-{ext}")
+                for ext, label in BRIEF_DOWNLOADS
+            ]
+        preview = gr.Markdown(elem_id="brief-preview")
+        gr.on(
+            [topic.submit, write.click],
+            self.brief,
+            topic,
+            [status, preview, *downloads],
+            api_name="brief",
+            show_progress="full",
+        )
+
     # --- handlers: one call into the Library each -------------------------------------------
+
+    def brief(self, topic: str, request: gr.Request) -> tuple[Any, ...]:
+        """Write the one-page brief (of the topic, if given) in every format; preview its Markdown."""
+        none = [gr.DownloadButton(value=None, interactive=False) for _ in BRIEF_DOWNLOADS]
+        try:
+            made = make_brief(self.library, " ".join((topic or "").split()) or None)
+        except NothingOnTopic as nothing:
+            return (f'<p class="bad">{escape(str(nothing))}</p>', "", *none)
+        except ValueError as empty:  # an empty collection
+            return (f'<p class="bad">{escape(str(empty))}</p>', "", *none)
+        folder = self.exports / (request.session_hash or "session") / "brief"
+        files = [write_brief(made, folder / f"briefing-brief{ext}") for ext, _ in BRIEF_DOWNLOADS]
+        head = (
+            f'<p class="ok">Brief written: {escape(made.as_of)}. Every claim is quoted from, and cites, its source.</p>'
+        )
+        return (head, render_markdown(made), *[gr.DownloadButton(value=str(f), interactive=True) for f in files])
 
     def ask(self, question: str, conversation: list[Answer], k: float, mode: str | None) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat, then show it whole with clickable citations."""
@@ -398,7 +448,7 @@ class ChatApp:
             progress((done, total), desc=f"Indexing {doc_id}" if doc_id else "Indexed", unit="files")
 
         with self.write_lock:
-            result = self.library.index(staged, report)
+            result = self.library.index(staged, report, root=self.upload_root)
         return ingest_html(result, staged), None
 
     def remove(self, doc_id: str | None) -> str:
@@ -406,6 +456,9 @@ class ChatApp:
             return '<p class="bad">Choose a document to remove first.</p>'
         with self.write_lock:
             removed = self.library.remove(doc_id)
+            uploaded = (self.upload_root / doc_id).resolve()
+            if uploaded.is_relative_to(self.uploads.resolve()) and uploaded.is_file():
+                uploaded.unlink()  # the copy made at upload time goes with it
         if not removed:
             return f'<p class="bad">{escape(doc_id)} was not in the index.</p>'
         return f'<p class="ok">Removed {escape(doc_id)} from the index; upload it again to bring it back.</p>'

@@ -85,10 +85,15 @@ def parse_reply(reply: str) -> list[Sentence]:
             cited: list[int] = []
             for match in _MARKER.finditer(piece):
                 cited.extend(_numbers(match.group(1) or match.group(2)))
-            text = re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(_MARKER.sub(" ", piece).split()))
+            text = without_markers(piece)
             if text.strip(" .,;:"):
                 found.append(Sentence(text, tuple(dict.fromkeys(cited))))
     return found
+
+
+def without_markers(text: str) -> str:
+    """The text with its [n] markers removed and its spacing tidied."""
+    return re.sub(r"\s+([.,;:!?…])", r"\1", " ".join(_MARKER.sub(" ", text).split()))
 
 
 def _numbers(group: str) -> list[int]:
@@ -209,7 +214,7 @@ class SupportScorer:
         if not paragraphs:
             return False
         table = self.table([sentence], paragraphs)
-        return table.score(0, range(len(paragraphs))) >= SUPPORT_THRESHOLD  # type: ignore[arg-type]
+        return table.score(0, range(len(paragraphs))) >= SUPPORT_THRESHOLD
 
 
 def _known(names: set[str], known: frozenset[str]) -> bool:
@@ -281,7 +286,7 @@ def verify(
     table = scorer.table([c.text for c in claims], [p.paragraph for p in passages], context=question)
     checked = [_check(i, claim, table, len(passages)) for i, claim in enumerate(claims)]
     invented = sum(1 for c in claims for n in c.cited if not 1 <= n <= len(passages))
-    notes = _notes(checked, invented, len(passages))
+    notes = _notes(checked, invented, len(passages), show_unsupported)
     if instructed := sum(table.instructed):
         notes += (f"{_count(instructed, 'passage')} held text addressed to an AI; it was not used as evidence",)
     if not any(c.supported for c in checked):
@@ -307,10 +312,11 @@ def _check(i: int, sentence: Sentence, table: SupportTable, k: int) -> _Checked:
     return _Checked(sentence, (), False)
 
 
-def _notes(checked: Sequence[_Checked], invented: int, k: int) -> tuple[str, ...]:
+def _notes(checked: Sequence[_Checked], invented: int, k: int, show_unsupported: bool) -> tuple[str, ...]:
     notes = []
-    if dropped := sum(1 for c in checked if not c.supported):
-        notes.append(f"{_count(dropped, 'unsupported sentence')} dropped")
+    if unsupported := sum(1 for c in checked if not c.supported):
+        shown = "marked" if show_unsupported and unsupported < len(checked) else "dropped"
+        notes.append(f"{_count(unsupported, 'unsupported sentence')} {shown}")
     if invented:
         notes.append(f"{_count(invented, 'citation')} to a passage that does not exist removed")
     unsupporting = sum(

@@ -20,6 +20,7 @@ def ingest(
     store: ParagraphStore,
     embedder: Callable[[], Embedder],
     progress: Progress | None = None,
+    root: str | Path | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files: add new, replace changed, skip unchanged, drop deleted.
 
@@ -27,7 +28,7 @@ def ingest(
     is called only when something needs embedding, so an unchanged corpus costs no model load.
     """
     began = time.perf_counter()
-    loaded = load_paths(paths)
+    loaded = load_paths(paths, root)
     # A store written by an older version is re-indexed whole: nothing in it counts as unchanged.
     fresh = store.schema_current()
     indexed = {summary.id: summary for summary in store.documents()}

@@ -29,8 +29,13 @@ class LoadResult:
     roots: tuple[str, ...]  # folders that were walked whole: documents gone from them may be removed
 
 
-def load_paths(paths: Iterable[str | Path]) -> LoadResult:
-    """Load every supported file under the given files and folders; never raises for a bad file."""
+def load_paths(paths: Iterable[str | Path], root: str | Path | None = None) -> LoadResult:
+    """Load every supported file under the given files and folders; never raises for a bad file.
+
+    A file's id is its path relative to the folder it was found in, or to root when given and the
+    file lies under it (uploads: root/uploads/report.md -> "uploads/report.md").
+    """
+    base = Path(root).expanduser().resolve() if root is not None else None
     documents: list[Document] = []
     failures: list[LoadFailure] = []
     skipped: list[LoadFailure] = []
@@ -49,7 +54,9 @@ def load_paths(paths: Iterable[str | Path]) -> LoadResult:
                     continue
                 _load_into(file, root, documents, failures)
         else:
-            _load_into(path.resolve(), path.resolve().parent, documents, failures)
+            file = path.resolve()
+            under = base is not None and file.is_relative_to(base)
+            _load_into(file, base if under and base is not None else file.parent, documents, failures)
     return LoadResult(tuple(documents), tuple(failures), tuple(skipped), tuple(roots))
 
 

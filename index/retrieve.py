@@ -6,6 +6,7 @@ import json
 import math
 import re
 import shutil
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -111,14 +112,18 @@ class Retriever:
         self._cache_dir = cache_dir
         self._keyword: KeywordIndex | None = None
         self._revision: str | None = None
+        # The chat serves several readers at once: two questions right after an upload must not both
+        # rebuild (and rmtree) the on-disk cache.
+        self._lock = threading.Lock()
 
     @property
     def keyword(self) -> KeywordIndex:
         revision = self.store.revision()
-        if self._keyword is None or revision != self._revision:
-            self._keyword = KeywordIndex.for_store(self.store, self._cache_dir)
-            self._revision = revision
-        return self._keyword
+        with self._lock:
+            if self._keyword is None or revision != self._revision:
+                self._keyword = KeywordIndex.for_store(self.store, self._cache_dir)
+                self._revision = revision
+            return self._keyword
 
     def embed_question(self, question: str) -> np.ndarray:
         return self._embedder().embed([question])[0]

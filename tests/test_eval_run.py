@@ -39,9 +39,15 @@ RATES = [key for key in METRIC_KEYS if not key.endswith("_ms") and key != "quest
 
 
 @pytest.fixture(scope="module")
-def second_run(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> EvalRun:
+def second_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder for the module: the CLI tests find the second corpus already indexed there."""
+    return tmp_path_factory.mktemp("second")
+
+
+@pytest.fixture(scope="module")
+def second_run(second_data: Path, embedder: Embedder) -> EvalRun:
     """The second corpus scored once for the module, in a temporary data folder."""
-    settings = make_settings(tmp_path_factory.mktemp("second"))
+    settings = make_settings(second_data)
     library = Library(settings, corpus_collection(DOCS))
     library._embedder = embedder  # share the session's model  # type: ignore[misc]
     return run_eval(settings, QUESTIONS, DOCS, k=5, library=library)
@@ -113,7 +119,7 @@ def test_the_markdown_report_shows_the_metric_table_and_every_failed_case(second
 
 @pytest.mark.slow
 def test_briefing_eval_scores_another_corpus_writes_reports_diffs_the_baseline_and_gates(
-    second_run: EvalRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    second_run: EvalRun, second_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A baseline in which one case that passes now was failing: the diff must show it flipping.
     baseline = result_json(second_run)
@@ -123,7 +129,7 @@ def test_briefing_eval_scores_another_corpus_writes_reports_diffs_the_baseline_a
     # A bar no run can clear, so the gate must fail.
     (tmp_path / "impossible.json").write_text('{"recall_at_5": {"max": 0.0}}')
     monkeypatch.chdir(tmp_path)  # no developer .env; reports land here
-    monkeypatch.setenv("BRIEFING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BRIEFING_DATA_DIR", str(second_data))
     args = ["eval", "--corpus", str(DOCS), "--questions", str(QUESTIONS), "--json", "out/r.json"]
     args += ["--markdown", "out/r.md", "--baseline", "baseline.json", "--gate", "--thresholds", "impossible.json"]
 
@@ -140,10 +146,10 @@ def test_briefing_eval_scores_another_corpus_writes_reports_diffs_the_baseline_a
 
 @pytest.mark.slow
 def test_briefing_eval_with_the_llm_answerer_unconfigured_exits_2_with_the_reason(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    second_run: EvalRun, second_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BRIEFING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BRIEFING_DATA_DIR", str(second_data))
     for name in ("BRIEFING_LLM_MODEL", "BRIEFING_LLM_BASE_URL", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
 

@@ -270,6 +270,7 @@ def test_show_unsupported_keeps_the_unsupported_sentence_marked_and_uncited(
     answer = library.ask(H200_QUESTION, mode="llm")
 
     assert [(c.supported, c.citations) for c in answer.claims] == [(True, (1,)), (False, ())]
+    assert answer.notes == ("1 unsupported sentence marked",)
     assert answer.text.endswith(f"Nvidia is headquartered in Santa Clara, California. {UNSUPPORTED_MARK}")
 
 
@@ -479,16 +480,23 @@ INJECTION = (
 )
 
 
-@pytest.fixture
-def injected_library(library: Library, tmp_path: Path, endpoint: ScriptedEndpoint) -> Library:
-    corpus = tmp_path / "injected"
-    corpus.mkdir()
+@pytest.fixture(scope="module")
+def injected_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A corpus of one seed and one document that gives orders, indexed once; returns its data folder."""
+    corpus = tmp_path_factory.mktemp("injected")
     shutil.copy(SEEDS / "002_a3f7a866cd068518.txt", corpus)
     (corpus / "harbour.txt").write_text(INJECTION)
+    data_dir = tmp_path_factory.mktemp("injected-data")
+    library = Library(make_settings(data_dir))
+    library._embedder = embedder  # type: ignore[misc]
     assert library.index([corpus]).ok
-    settings = make_settings(library.settings.data_dir, llm_base_url=endpoint.base_url, llm_model="m")
-    injected = Library(settings)
-    injected._embedder = library._embedder  # type: ignore[misc]
+    return data_dir
+
+
+@pytest.fixture
+def injected_library(injected_store: Path, embedder: Embedder, endpoint: ScriptedEndpoint) -> Library:
+    injected = Library(make_settings(injected_store, llm_base_url=endpoint.base_url, llm_model="m"))
+    injected._embedder = embedder  # type: ignore[misc]
     return injected
 
 

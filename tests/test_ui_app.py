@@ -166,10 +166,10 @@ def test_an_uploaded_markdown_file_is_answerable_in_the_next_question(
     report, _ = app.predict([handle_file(str(note))], api_name="/upload")
     final = last_answer(ask(app, "Who chaired the Zorblatt Commission?")[-1])
 
-    assert "zorblatt-memo.md: added" in view.plain_text(report)
+    assert "uploads/zorblatt-memo.md: added" in view.plain_text(report)
     assert "Ingrid Halvorsen" in final
-    assert [view.parse_ref(r)[1] for r in citation_refs(final)] == ["zorblatt-memo.md#p1"]
-    assert (library.settings.data_dir / "uploads" / library.collection / note.name).exists()
+    assert [view.parse_ref(r)[1] for r in citation_refs(final)] == ["uploads/zorblatt-memo.md#p1"]
+    assert (library.settings.data_dir / "uploads" / library.collection / "uploads" / note.name).exists()
 
 
 def test_a_bad_upload_is_named_and_explained_and_the_good_files_are_kept(
@@ -186,7 +186,7 @@ def test_a_bad_upload_is_named_and_explained_and_the_good_files_are_kept(
     text = view.plain_text(report)
     assert "1 of 2 files indexed" in text
     assert re.search(r"broken\.pdf was not indexed: \S+", text)
-    assert [d.id for d in library.documents()] == ["good.txt"]
+    assert [d.id for d in library.documents()] == ["uploads/good.txt"]
 
 
 def test_removing_a_document_takes_it_out_of_the_index_and_the_list(
@@ -197,13 +197,31 @@ def test_removing_a_document_takes_it_out_of_the_index_and_the_list(
     app = client(empty_url)
     app.predict([handle_file(str(tmp_path / n)) for n in ("keep.txt", "drop.txt")], api_name="/upload")
 
-    message = app.predict("drop.txt", api_name="/remove")
+    message = app.predict("uploads/drop.txt", api_name="/remove")
     summary, table, _ = app.predict(api_name="/documents")
 
-    assert "Removed drop.txt" in view.plain_text(message)
-    assert [row[-1] for row in table["data"]] == ["keep.txt"]
+    assert "Removed uploads/drop.txt" in view.plain_text(message)
+    assert [row[-1] for row in table["data"]] == ["uploads/keep.txt"]
     assert summary.startswith("**1 document**")
-    assert "was not in the index" in app.predict("drop.txt", api_name="/remove")
+    assert "was not in the index" in app.predict("uploads/drop.txt", api_name="/remove")
+    assert not (library.settings.data_dir / "uploads" / library.collection / "uploads" / "drop.txt").exists()
+
+
+def test_an_upload_named_like_an_indexed_source_does_not_replace_it(
+    empty_url: str, library: Library, tmp_path: Path
+) -> None:
+    # Regression: uploads once took ids relative to their own folder, so "report.txt" replaced a source
+    # indexed from a folder as "report.txt".
+    source = tmp_path / "corpus"
+    source.mkdir()
+    (source / "report.txt").write_text("The port authority approved the breakwater.\n", encoding="utf-8")
+    library.index([source])
+    upload = tmp_path / "report.txt"
+    upload.write_text("The ferry company cancelled the winter timetable.\n", encoding="utf-8")
+
+    client(empty_url).predict([handle_file(str(upload))], api_name="/upload")
+
+    assert sorted(d.id for d in library.documents()) == ["report.txt", "uploads/report.txt"]
 
 
 @pytest.mark.slow
@@ -227,3 +245,29 @@ def test_briefing_serve_starts_the_app_on_the_port_it_is_given(tmp_path: Path) -
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_brief_tab_writes_a_topic_brief_in_every_format_for_download(seeded_url: str) -> None:
+    status, preview, *downloads = client(seeded_url).predict("chip export controls", api_name="/brief")
+
+    assert "H200" in preview and "Taiwan" not in preview
+    assert "## Where the sources disagree" in preview or "## Key facts" in preview
+    names = sorted(Path(_download_path(d)).suffix for d in downloads)
+    assert names == [".docx", ".html", ".md", ".pdf"]
+    assert 'class="ok"' in status
+
+
+def test_the_brief_tab_says_so_when_the_sources_have_nothing_on_the_topic(seeded_url: str) -> None:
+    status, preview, *downloads = client(seeded_url).predict("football transfer fees", api_name="/brief")
+
+    assert "nothing on" in status and "football transfer fees" in status
+    assert preview == ""
+    assert all(_download_path(d) in (None, "") for d in downloads)
+
+
+def _download_path(update: Any) -> str | None:
+    """The file a DownloadButton update offers, however gradio_client shapes it."""
+    value = update.get("value") if isinstance(update, dict) and "__type__" in update else update
+    if isinstance(value, dict):
+        return value.get("path") or value.get("url")
+    return value

@@ -1,0 +1,140 @@
+"""The NumPy MiniLM encoder: the same vectors as sentence-transformers, unit length, 384 dimensions, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.chunk import chunk_document
+from index.embed import DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir
+from index.load import load_paths
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+QUESTIONS = [
+    "Which Nvidia chip was cleared for sale to Chinese firms?",
+    "Who was the Nvidia boss in Beijing?",
+    "What year did US restrictions on chip sales to China begin?",
+    "What is the capital of Australia?",
+    "H200",
+    "AI safety protocol",
+    "Why does Bessent think the US can negotiate from strength?",
+    "what we don't know yet",
+]
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+@pytest.fixture(scope="module")
+def seed_texts(embedder: Embedder) -> list[str]:
+    documents = load_paths([SEEDS]).documents
+    paragraphs = [p.text for d in documents for p in chunk_document(d, count_tokens=embedder.count_tokens)]
+    longest = max((d.text for d in documents), key=len)  # well past the window: both sides must truncate alike
+    return [*paragraphs, longest]
+
+
+@pytest.mark.slow  # importing torch and sentence-transformers takes 10-25 s on two cores
+def test_vectors_match_sentence_transformers_on_the_seeds_and_on_questions(
+    embedder: Embedder, seed_texts: list[str]
+) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(default_model_dir()), device="cpu")
+    texts = seed_texts + QUESTIONS
+
+    expected = reference.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True)
+    actual = embedder.embed(texts)
+
+    similarity = cosine(actual, expected)
+    worst = int(np.argmin(similarity))
+    assert similarity[worst] >= 0.9999, f"{similarity[worst]:.6f} for {texts[worst][:80]!r}"
+
+
+@pytest.fixture(scope="module")
+def question_vectors(embedder: Embedder) -> np.ndarray:
+    return embedder.embed(QUESTIONS)
+
+
+def test_each_text_gets_one_unit_length_float32_row_of_384(question_vectors: np.ndarray) -> None:
+    assert question_vectors.shape == (len(QUESTIONS), DIMENSION) == (len(QUESTIONS), 384)
+    assert question_vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(question_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_rows_come_back_in_the_order_the_texts_were_given(embedder: Embedder, question_vectors: np.ndarray) -> None:
+    # The encoder sorts by length inside; the caller must not see it.
+    reversed_vectors = embedder.embed(QUESTIONS[::-1])
+
+    np.testing.assert_allclose(reversed_vectors[::-1], question_vectors, atol=1e-5)
+
+
+def test_a_texts_vector_does_not_depend_on_the_batch_it_is_in(embedder: Embedder) -> None:
+    short = "Who was the Nvidia boss in Beijing?"
+    long = " ".join(["The protocol is framed around best practices for AI safety."] * 12)
+
+    alone = embedder.embed([short])
+    padded = embedder.embed([long, short, "Hi"])[1:2]
+
+    assert cosine(alone, padded)[0] >= 0.99999
+
+
+def test_a_paraphrase_is_nearer_than_an_unrelated_sentence(embedder: Embedder) -> None:
+    question, paraphrase, unrelated = embedder.embed(
+        [
+            "Which Nvidia chip was cleared for sale to Chinese firms?",
+            "Washington cleared sales of Nvidia H200 AI chips to several major Chinese technology firms.",
+            "Canberra is a planned city with many parks and lakes.",
+        ]
+    )
+
+    assert question @ paraphrase > question @ unrelated + 0.2
+
+
+def test_text_beyond_the_models_window_does_not_change_the_vector(embedder: Embedder) -> None:
+    words = " ".join(f"harbour{i}" for i in range(400))
+    assert embedder.count_tokens(words) > MAX_SEQ_LENGTH
+
+    first, second = embedder.embed([words, words + " and an entirely different ending about bananas"])
+
+    assert float(first @ second) >= 0.99999
+
+
+def test_embedding_no_texts_gives_an_empty_matrix_of_384_columns(embedder: Embedder) -> None:
+    vectors = embedder.embed([])
+
+    assert vectors.shape == (0, 384)
+    assert vectors.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("", 2),  # [CLS] [SEP]
+        ("hello", 3),
+        ("hello world", 4),
+        ("H200", 4),  # h ##200: word pieces, not words
+    ],
+)
+def test_count_tokens_counts_word_pieces_with_cls_and_sep(embedder: Embedder, text: str, pieces: int) -> None:
+    assert embedder.count_tokens(text) == pieces
+
+
+def test_count_tokens_is_not_truncated_at_the_models_window(embedder: Embedder) -> None:
+    assert embedder.count_tokens(" ".join(["word"] * 600)) == 602
+
+
+def test_a_missing_model_folder_raises_file_not_found_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-model-here"
+
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        Embedder(missing)
+
+
+def test_the_default_model_folder_ships_in_the_installed_package() -> None:
+    folder = default_model_dir()
+
+    assert (folder / "model.safetensors").is_file()
+    assert (folder / "tokenizer.json").is_file()
