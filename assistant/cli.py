@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
+
+# Before numpy loads: one BLAS thread. On 2 shared cores, OpenBLAS's threads made embedding a
+# question 9x slower (595 ms against 69 ms) and the 400-question eval 3x slower (benchmarks/eval_scale.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import json
 from pathlib import Path
 from typing import Annotated, Literal
 
