@@ -124,6 +124,10 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "abstained": answer.abstained,
         "mode": answer.mode,
         "notes": list(answer.notes),
+        "claims": [
+            {"text": claim.text, "citations": list(claim.citations), "supported": claim.supported}
+            for claim in answer.claims
+        ],
         "citations": [
             {
                 "n": c.n,
@@ -308,6 +312,10 @@ def brief(
         ),
     ] = None,
     collection: Annotated[str | None, typer.Option(help="Collection to brief (default: BRIEFING_COLLECTION).")] = None,
+    mode: Annotated[
+        Literal["extractive", "llm"] | None,
+        typer.Option(help="extractive (verbatim claims) or llm (reworded, each checked against its quotes)."),
+    ] = None,
 ) -> None:
     """A one-page brief of the sources: every claim quoted and cited, and where the sources disagree.
 
@@ -326,8 +334,12 @@ def brief(
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
+    llm = (mode or library.settings.answer_mode) == "llm"
+    if llm and not library.settings.llm_enabled:
+        err.print("[red]error:[/red] --mode llm needs BRIEFING_LLM_MODEL (and, for a local server, a base URL)")
+        raise typer.Exit(2)
     try:
-        made = make_brief(library, topic)
+        made = make_brief(library, topic, rewrite=library.brief_rewriter() if llm else None)
     except NothingOnTopic as nothing:
         err.print(escape(str(nothing)))
         raise typer.Exit(1) from nothing

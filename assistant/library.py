@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from index.retrieve import Retriever
 from index.store import ParagraphStore
 
 if TYPE_CHECKING:
+    from assistant.brief import BriefSection
     from assistant.llm import LLMAnswerer
 
 
@@ -96,7 +97,7 @@ class Library:
         )
         if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
             answer = self._llm.answer(
-                question, passages, self._support(), lambda: answerer.answer(question, passages, vector)
+                question, passages, self._support(), lambda: answerer.answer(question, pool, vector)
             )
         else:
             answer = answerer.answer(question, pool, vector)
@@ -124,13 +125,16 @@ class Library:
         pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
         passages = pool[:k]
         retrieved = time.perf_counter()
-        answerer = ExtractiveAnswerer(self.retriever.keyword, self.store.excerpts, self.embedder().embed)
-        fallback = lambda: answerer.answer(question, passages, vector)  # noqa: E731
+        answerer = ExtractiveAnswerer(
+            self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
+        )
+        fallback = lambda: answerer.answer(question, pool, vector)  # noqa: E731  # the same answer ask() gives
         for item in self._llm.stream(question, passages, self._support(), fallback):
             if isinstance(item, Answer):  # the verified answer comes last, once the model has finished
                 done = time.perf_counter()
                 spent = {"retrieve": retrieved - began, "answer": done - retrieved, "total": done - began}
-                item = replace(item, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()})
+                timings = {name: round(s * 1000, 1) for name, s in spent.items()}
+                item = replace(item, passages=tuple(passages), timings_ms=timings)
             yield item
 
     # The LLM side loads on first use: importing openai costs about a second the offline default never pays.
@@ -141,6 +145,12 @@ class Library:
         s = self.settings
         chat = ChatModel(s.llm_model or "", s.llm_base_url, s.llm_api_key, s.llm_timeout, s.llm_max_retries)
         return LLMAnswerer(chat, s.show_unsupported)
+
+    def brief_rewriter(self) -> Callable[[BriefSection], BriefSection]:
+        """The rewrite seam of make_brief in the LLM mode: claims reworded, each kept only if its quotes support it."""
+        from assistant.llm import section_rewriter
+
+        return section_rewriter(self._llm.chat, self._support())
 
     def _support(self) -> SupportScorer:
         """The verifier's scorer over this corpus: its IDF and its embedder."""

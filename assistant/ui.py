@@ -360,7 +360,9 @@ class ChatApp:
         """Write the one-page brief (of the topic, if given) in every format; preview its Markdown."""
         none = [gr.DownloadButton(value=None, interactive=False) for _ in BRIEF_DOWNLOADS]
         try:
-            made = make_brief(self.library, " ".join((topic or "").split()) or None)
+            settings = self.library.settings
+            rewrite = self.library.brief_rewriter() if settings.llm_enabled and settings.answer_mode == "llm" else None
+            made = make_brief(self.library, " ".join((topic or "").split()) or None, rewrite=rewrite)
         except NothingOnTopic as nothing:
             return (f'<p class="bad">{escape(str(nothing))}</p>', "", *none)
         except ValueError as empty:  # an empty collection

@@ -21,7 +21,7 @@ from assistant.answer import NOT_IN_SOURCES, Answer
 from assistant.brief import BriefClaim, BriefSection, Quote
 from assistant.cli import app
 from assistant.library import Library
-from assistant.llm import ChatModel, ClaimDraft, LLMUnavailable, Message, rewrite_claims, section_rewriter, visible_text
+from assistant.llm import ChatModel, ClaimDraft, LLMUnavailable, Message, rewrite_claims, visible_text
 from assistant.settings import Settings
 from assistant.verify import UNSUPPORTED_MARK
 from index.embed import Embedder
@@ -606,7 +606,7 @@ def test_rewritten_brief_claims_are_kept_only_where_their_paragraphs_support_the
 
 
 def test_the_brief_seam_rewrites_a_section_and_marks_rewritten_claims(
-    seeded_library: Library, endpoint: ScriptedEndpoint
+    seeded_library: Library, embedder: Embedder, endpoint: ScriptedEndpoint
 ) -> None:
     h200 = _paragraph(seeded_library, H200_WORDS)
     start = h200.text.index("Reuters")
@@ -614,7 +614,7 @@ def test_the_brief_seam_rewrites_a_section_and_marks_rewritten_claims(
     section = BriefSection("key_facts", "Key facts", (claim,))
     endpoint.script(Reply("1. Reuters reported that roughly 10 Chinese companies were recently cleared to buy H200s."))
 
-    rewritten = section_rewriter(ChatModel("m", endpoint.base_url), seeded_library._support())(section)
+    rewritten = llm_library(seeded_library, embedder, endpoint).brief_rewriter()(section)
 
     assert rewritten.claims[0].verbatim is False
     assert rewritten.claims[0].text.startswith("Reuters reported that roughly 10 Chinese companies")
