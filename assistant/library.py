@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,30 @@ if TYPE_CHECKING:
 
 
 ANSWER_POOL_EXTRA = 3
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A question with what was retrieved for it; the answerers take it from here."""
+
+    question: str
+    vector: np.ndarray
+    pool: tuple[Passage, ...]  # what the answer may quote from
+    passages: tuple[Passage, ...]  # the k shown
+    answerer: ExtractiveAnswerer
+    began: float
+    retrieved: float
+
+    def extractive(self) -> Answer:
+        return self.answerer.answer(self.question, self.pool, self.vector)
+
+    def finish(self, answer: Answer) -> Answer:
+        """The answer with the k passages shown and the time each stage took."""
+        done = time.perf_counter()
+        spent = {"retrieve": self.retrieved - self.began, "answer": done - self.retrieved, "total": done - self.began}
+        return replace(
+            answer, passages=self.passages, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()}
+        )
 
 
 class Library:
@@ -79,63 +103,45 @@ class Library:
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer."""
+        mode = self._mode(mode)
+        asked = self._retrieve_for(question, k)
+        if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
+            answer = self._llm.answer(asked.question, asked.passages, self._support(), asked.extractive)
+        else:
+            answer = asked.extractive()
+        return asked.finish(answer)
+
+    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+        """Text deltas as the answer is produced, then the final Answer as the last item."""
+        if self._mode(mode) != "llm":
+            answer = self.ask(question, k, mode)
+            yield answer.text  # the extractive answer is whole at once
+            yield answer
+            return
+        asked = self._retrieve_for(question, k)
+        for item in self._llm.stream(asked.question, asked.passages, self._support(), asked.extractive):
+            # The verified answer comes last, once the model has finished.
+            yield asked.finish(item) if isinstance(item, Answer) else item
+
+    def _mode(self, mode: str | None) -> str:
         mode = mode or self.settings.answer_mode
         if mode not in ("extractive", "llm"):
             raise ValueError(f"unknown answer mode {mode!r}: use extractive or llm")
         if mode == "llm" and not self.settings.llm_enabled:
             raise ValueError("the LLM mode needs BRIEFING_LLM_MODEL (and an endpoint); see .env.example")
-        began = time.perf_counter()
-        question = " ".join(question.split())
-        vector = self.retriever.embed_question(question)
-        k = k or self.settings.top_k
-        # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
-        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
-        passages = pool[:k]
-        retrieved = time.perf_counter()
-        answerer = ExtractiveAnswerer(
-            self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
-        )
-        if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
-            answer = self._llm.answer(
-                question, passages, self._support(), lambda: answerer.answer(question, pool, vector)
-            )
-        else:
-            answer = answerer.answer(question, pool, vector)
-        answer = Answer(**{**answer.__dict__, "passages": tuple(passages)})
-        done = time.perf_counter()
-        timings = {
-            "retrieve": round((retrieved - began) * 1000, 1),
-            "answer": round((done - retrieved) * 1000, 1),
-            "total": round((done - began) * 1000, 1),
-        }
-        return Answer(**{**answer.__dict__, "timings_ms": timings})
+        return mode
 
-    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
-        """Text deltas as the answer is produced, then the final Answer as the last item."""
-        if (mode or self.settings.answer_mode) != "llm" or not self.settings.llm_enabled:
-            answer = self.ask(question, k, mode)  # raises for an unknown mode, or llm without a model
-            yield answer.text  # the extractive answer is whole at once
-            yield answer
-            return
+    def _retrieve_for(self, question: str, k: int | None) -> _Asked:
         began = time.perf_counter()
         question = " ".join(question.split())
         vector = self.retriever.embed_question(question)
         k = k or self.settings.top_k
         # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
         pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
-        passages = pool[:k]
-        retrieved = time.perf_counter()
         answerer = ExtractiveAnswerer(
             self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
         )
-        fallback = lambda: answerer.answer(question, pool, vector)  # noqa: E731  # the same answer ask() gives
-        for item in self._llm.stream(question, passages, self._support(), fallback):
-            if isinstance(item, Answer):  # the verified answer comes last, once the model has finished
-                done = time.perf_counter()
-                spent = {"retrieve": retrieved - began, "answer": done - retrieved, "total": done - began}
-                timings = {name: round(s * 1000, 1) for name, s in spent.items()}
-                item = replace(item, passages=tuple(passages), timings_ms=timings)
-            yield item
+        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter())
 
     # The LLM side loads on first use: importing openai costs about a second the offline default never pays.
     @cached_property

@@ -165,6 +165,20 @@ def _split_long(text: str, start: int, end: int, count: Callable[[str], int], ma
         atoms = sentence_spans(text, start, end)
     else:
         atoms = word_spans(text, start, end)
+    result: list[tuple[int, int]] = []
+    for piece in _pack(text, atoms, count, max_tokens):
+        # A single sentence longer than the window is cut by words.
+        if count(text[piece[0] : piece[1]]) > max_tokens and len(word_spans(text, *piece)) > 1:
+            result.extend(_pack(text, word_spans(text, *piece), count, max_tokens))
+        else:
+            result.append(piece)
+    return result
+
+
+def _pack(
+    text: str, atoms: list[tuple[int, int]], count: Callable[[str], int], max_tokens: int
+) -> list[tuple[int, int]]:
+    """Greedily join consecutive spans (sentences or words) into pieces that fit the window."""
     pieces: list[tuple[int, int]] = []
     piece_start, piece_end = atoms[0]
     for atom_start, atom_end in atoms[1:]:
@@ -172,28 +186,6 @@ def _split_long(text: str, start: int, end: int, count: Callable[[str], int], ma
             pieces.append((piece_start, piece_end))
             piece_start = atom_start
         piece_end = atom_end
-    pieces.append((piece_start, piece_end))
-    # A single sentence longer than the window is cut by words.
-    result: list[tuple[int, int]] = []
-    for piece in pieces:
-        if count(text[piece[0] : piece[1]]) > max_tokens and len(word_spans(text, *piece)) > 1:
-            result.extend(_split_words(text, piece, count, max_tokens))
-        else:
-            result.append(piece)
-    return result
-
-
-def _split_words(
-    text: str, span: tuple[int, int], count: Callable[[str], int], max_tokens: int
-) -> list[tuple[int, int]]:
-    words = word_spans(text, *span)
-    pieces: list[tuple[int, int]] = []
-    piece_start, piece_end = words[0]
-    for word_start, word_end in words[1:]:
-        if count(text[piece_start:word_end]) > max_tokens:
-            pieces.append((piece_start, piece_end))
-            piece_start = word_start
-        piece_end = word_end
     pieces.append((piece_start, piece_end))
     return pieces
 
