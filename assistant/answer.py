@@ -126,6 +126,9 @@ class Judgement:
 # ExtractiveAnswerer.acceptable for how.
 MIN_COVERAGE = 0.5
 MIN_SCORE = 0.45
+# Cosine of question and quote below which no quote answers, however many words it shares: "What is the
+# capital of Australia?" against "...from the Chinese capital..." is 0.04; answerable seed questions are >= 0.41.
+MIN_DENSE = 0.25
 # Share of the question's weight held by words the corpus never uses and nothing in the paragraph
 # means: above this, the question is about something the sources do not cover ("population of Beijing").
 MAX_UNMATCHED_SHARE = 0.5
@@ -229,6 +232,7 @@ class ExtractiveAnswerer:
             and judgement.header_ok
             and judgement.unmatched <= MAX_UNMATCHED_SHARE
             and judgement.coverage >= MIN_COVERAGE
+            and judgement.dense >= MIN_DENSE
             and judgement.score >= MIN_SCORE
         )
 
@@ -267,18 +271,23 @@ class ExtractiveAnswerer:
         if self.embed is None:
             return [replace(j, unmatched=len(unseen) * weight) for j in judged]
         spelled = {t: w for w in re.findall(r"[A-Za-z0-9'-]+", question) for t in terms(w)}
+        # A name has no synonyms: "Australia" is not matched by "China" (cosine 0.69) or anything else.
+        names = [t for t in unseen if spelled.get(t, t)[:1].isupper() and not _opens(question, spelled.get(t, t))]
+        unseen = [t for t in unseen if t not in names]
+        if not unseen:
+            return [replace(j, unmatched=len(names) * weight) for j in judged]
         asked_vectors = self._words([spelled.get(t, t) for t in unseen])
         counts: dict[str, int] = {}
         result: list[Judgement] = []
         for rank, judgement in enumerate(judged):
             paragraph = judgement.candidate.passage.paragraph
             if rank >= 12:  # only leading candidates can be chosen; the rest keep the strict count
-                result.append(replace(judgement, unmatched=len(unseen) * weight))
+                result.append(replace(judgement, unmatched=(len(unseen) + len(names)) * weight))
                 continue
             if paragraph.id not in counts:
                 words = sorted(set(re.findall(r"[A-Za-z0-9.'-]+", f"{paragraph.text} {paragraph.heading}")))
                 similarity = self._words(words) @ asked_vectors.T
-                counts[paragraph.id] = int((similarity.max(axis=0) < SYNONYM_SIMILARITY).sum())
+                counts[paragraph.id] = len(names) + int((similarity.max(axis=0) < SYNONYM_SIMILARITY).sum())
             result.append(replace(judgement, unmatched=counts[paragraph.id] * weight))
         return result
 
@@ -304,6 +313,11 @@ class ExtractiveAnswerer:
                     return True
             return False
         return bool(_TYPE_PATTERNS[asked.expects].search(text))
+
+
+def _opens(question: str, word: str) -> bool:
+    """The word is the question's first, where any word is capitalised."""
+    return question.lstrip().startswith(word)
 
 
 def _speaks(speaker: tuple[str, ...], text: str, paragraph: str) -> bool:

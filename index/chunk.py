@@ -114,6 +114,12 @@ def _units(text: str, body_start: int) -> list[_Line]:
             blocks.append([])
     units: list[_Line] = []
     for block in blocks:
+        # A label line opening a block of wrapped prose ("Risks" over three wrapped lines) stands alone.
+        if len(block) > 2 and _is_label(block[0].text) and _is_wrapped_prose(block[1:]):
+            widths = sorted(len(line.text) for line in block[1:])
+            if len(block[0].text) < 0.6 * widths[len(widths) // 2]:
+                units.append(block[0])
+                block = block[1:]
         if _is_wrapped_prose(block):
             units.append(_Line(block[0].start, block[-1].end, text[block[0].start : block[-1].end]))
         else:
@@ -126,8 +132,11 @@ def _is_wrapped_prose(block: list[_Line]) -> bool:
         return False
     if any(_BULLET.match(line.text) or _MD_HEADING.match(line.text) for line in block):
         return False
-    # Hard-wrapped text: every line but the last is of similar, moderate width.
-    return all(30 <= len(line.text) <= 100 for line in block[:-1])
+    inner = block[:-1]
+    # Hard-wrapped text: every line but the last is of similar, moderate width, and most of them stop
+    # mid-sentence. Lines that each end a sentence are one-line paragraphs, however wide.
+    ended = sum(bool(re.search(r"[.!?:\"”’)]$", line.text)) for line in inner)
+    return all(30 <= len(line.text) <= 100 for line in inner) and ended * 2 <= len(inner)
 
 
 def _header_span(document: Document) -> tuple[int, int] | None:

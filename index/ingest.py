@@ -36,14 +36,22 @@ def ingest(
     added: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # id -> path it was indexed from in this run
     model: Embedder | None = None
     for done, document in enumerate(loaded.documents):
         if progress:
             progress(done, len(loaded.documents), document.id)
         if document.id in seen:
+            # Two folders both holding report.txt: the second would silently replace the first.
+            failed.append(
+                LoadFailure(
+                    document.path,
+                    f"same document id '{document.id}' as {seen[document.id]}; index the folders into separate"
+                    " collections (--collection) or rename one file",
+                )
+            )
             continue
-        seen.add(document.id)
+        seen[document.id] = document.path
         before = indexed.get(document.id)
         same = before is not None and before.content_hash == document.content_hash and before.root == document.root
         if fresh and same:

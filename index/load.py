@@ -97,7 +97,7 @@ def load_file(file: Path, root: Path) -> Document:
         text = _decode_text(data)
         extracted = _read_html(text) if suffix in (".html", ".htm") else _Extracted(text)
     if not extracted.text.strip():
-        raise LoadError("no text could be extracted from the file")
+        raise LoadError("no text could be extracted from the file; if it is a scan, run OCR on it, else re-save it")
     return _to_document(file, root, data, extracted, suffix.lstrip("."))
 
 
@@ -162,7 +162,6 @@ def _read_pdf(data: bytes) -> _Extracted:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     if not data.lstrip().startswith(b"%PDF"):
@@ -175,8 +174,10 @@ def _read_pdf(data: bytes) -> _Extracted:
         meta = reader.metadata
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
-        raise LoadError(f"corrupt PDF ({error}); re-export or re-download the file") from error
+    except Exception as error:
+        # Any failure inside pypdf on these bytes means a damaged file (it raises NotImplementedError for
+        # unknown filters, LimitReachedError for bombs, KeyError and more): name it, never abort the ingest.
+        raise LoadError(f"corrupt PDF ({type(error).__name__}: {error}); re-export or re-download the file") from error
     text = "\n\n".join(_reflow_pdf_page(page) for page in pages if page.strip())
     if not text.strip():
         raise LoadError("the PDF has no extractable text (a scan?); run OCR on it first")
@@ -194,18 +195,21 @@ def _creation_date(meta: object) -> str | None:
 
 
 def _reflow_pdf_page(page: str) -> str:
-    # PDF text comes hard-wrapped; a line that ends a sentence (or is short) closes a paragraph.
+    """PDF text comes hard-wrapped: join lines into paragraphs, ending one at a blank line or a short line.
+
+    A line much shorter than the page's usual line ends its paragraph (a heading, or a paragraph's last
+    line), with or without punctuation; so does a sentence ending on a line shorter than usual.
+    """
+    lines = [line.strip() for line in page.splitlines()]
+    widths = sorted(len(line) for line in lines if line)
+    usual = widths[len(widths) // 2] if widths else 0
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in page.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            if current:
-                paragraphs.append(" ".join(current))
-                current = []
-            continue
-        current.append(stripped)
-        if stripped.endswith((".", "?", "!", ":", '"', "”")) and len(stripped) < 60:
+    for line in lines:
+        if line:
+            current.append(line)
+        ends_sentence = line.endswith((".", "?", "!", ":", '"', "”")) and len(line) < 0.9 * usual
+        if current and (not line or len(line) < 0.6 * usual or ends_sentence):
             paragraphs.append(" ".join(current))
             current = []
     if current:
@@ -214,16 +218,22 @@ def _reflow_pdf_page(page: str) -> str:
 
 
 def _read_docx(data: bytes) -> _Extracted:
+    try:
+        return _docx_blocks(data)
+    except Exception as error:
+        # python-docx and lxml raise many kinds (BadZipFile, KeyError, XMLSyntaxError...) for a damaged
+        # file: each is a reason to name it, none a reason to abort the ingest.
+        raise LoadError(
+            f"corrupt or unreadable DOCX ({type(error).__name__}: {error}); re-save it from a word processor"
+        ) from error
+
+
+def _docx_blocks(data: bytes) -> _Extracted:
     import io
-    import zipfile
 
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise LoadError(f"corrupt or unreadable DOCX ({error}); re-save it from a word processor") from error
+    document = docx.Document(io.BytesIO(data))
     blocks: list[str] = []
     for paragraph in document.paragraphs:
         text = " ".join(paragraph.text.split())
@@ -304,6 +314,8 @@ def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
         return {}, 0
     raw = match.group("inline") if match.group("inline") is not None else match.group("block")
     keys = list(_FRONT_KEY.finditer(" " + raw.replace("\n", " ")))
+    if not keys:  # a Markdown thematic break (---) at the top, not front matter
+        return {}, 0
     flat = " " + raw.replace("\n", " ")
     fields: dict[str, str] = {}
     for i, key in enumerate(keys):

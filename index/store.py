@@ -23,11 +23,16 @@ class StoreError(Exception):
     """The store cannot do what was asked; the message says what to do."""
 
 
+EXCERPTS_SUFFIX = ".excerpts"  # the excerpt collection beside each corpus collection
+
+
 def collection_name(raw: str) -> str:
-    """A Chroma-safe collection name (3-512 of [a-zA-Z0-9._-], alphanumeric at both ends)."""
-    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", raw).strip("._-") or "corpus"
-    name = name if len(name) >= 3 else f"{name}-corpus"
-    return name[:512].rstrip("._-")
+    """A Chroma-safe collection name (3-512 of [a-zA-Z0-9._-], alphanumeric at both ends), room left for
+    the excerpts collection's suffix."""
+    name = re.sub(r"[^a-zA-Z0-9._-]+", "-", raw)
+    name = re.sub(r"[._-]{2,}", "-", name).strip("._-")
+    name = name[: 512 - len(EXCERPTS_SUFFIX)].rstrip("._-") or "corpus"
+    return name if len(name) >= 3 else f"{name}-corpus"
 
 
 class ParagraphStore:
@@ -41,7 +46,7 @@ class ParagraphStore:
         port: int | None = None,
         texts_dir: Path | None = None,
     ) -> None:
-        if not _NAME.match(collection):
+        if not _NAME.match(collection) or len(collection) > 512 - len(EXCERPTS_SUFFIX):
             raise StoreError(f"collection name {collection!r} is not valid: use 3-512 letters, digits, '.', '_' or '-'")
         settings = ChromaSettings(anonymized_telemetry=False)
         if host:
@@ -64,7 +69,7 @@ class ParagraphStore:
         )
         # Excerpts (sentences, word windows) with their own vectors: what the answerer quotes.
         self._excerpts = self._client.get_or_create_collection(
-            f"{collection}.excerpts",
+            f"{collection}{EXCERPTS_SUFFIX}",
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
         )
@@ -82,7 +87,8 @@ class ParagraphStore:
 
     def revision(self) -> str:
         """Changes whenever the paragraphs change; the keyword index keys its cache on it."""
-        metadata = self._collection.metadata or {}
+        # Read afresh: another process (a Chroma server's other client) may have written since we opened it.
+        metadata = self._client.get_collection(self.name, embedding_function=None).metadata or {}
         return str(metadata.get("revision", "empty"))
 
     def documents(self) -> list[DocumentSummary]:
