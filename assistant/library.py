@@ -44,11 +44,14 @@ class _Asked:
         return self.answerer.answer(self.question, self.pool, self.vector)
 
     def finish(self, answer: Answer) -> Answer:
-        """The answer with the k passages shown and the time each stage took."""
+        """The answer with the k passages shown (and any cited paragraph from beyond them) and the time taken."""
         done = time.perf_counter()
+        shown = {p.paragraph.id for p in self.passages}
+        cited = {c.paragraph.id for c in answer.citations}
+        beyond = tuple(p for p in self.pool if p.paragraph.id in cited - shown)
         spent = {"retrieve": self.retrieved - self.began, "answer": done - self.retrieved, "total": done - self.began}
         return replace(
-            answer, passages=self.passages, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()}
+            answer, passages=self.passages + beyond, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()}
         )
 
 

@@ -103,6 +103,8 @@ def _units(text: str, body_start: int) -> list[_Line]:
     for raw in text[body_start:].splitlines(keepends=True):
         content = raw.rstrip("\r\n")
         stripped = content.strip()
+        if _BLOCKQUOTE.fullmatch(stripped):
+            stripped = ""  # a bare ">" between quoted paragraphs separates them, as a blank line would
         lead = len(content) - len(content.lstrip())
         lines.append(_Line(offset + lead, offset + lead + len(stripped), stripped))
         offset += len(raw)
@@ -133,10 +135,10 @@ def _is_wrapped_prose(block: list[_Line]) -> bool:
     if any(_BULLET.match(line.text) or _MD_HEADING.match(line.text) for line in block):
         return False
     inner = block[:-1]
-    # Hard-wrapped text: every line but the last is of similar, moderate width, and most of them stop
+    # Hard-wrapped text: every line but the last is of similar, moderate width, and some line stops
     # mid-sentence. Lines that each end a sentence are one-line paragraphs, however wide.
-    ended = sum(bool(re.search(r"[.!?:\"”’)]$", line.text)) for line in inner)
-    return all(30 <= len(line.text) <= 100 for line in inner) and ended * 2 <= len(inner)
+    mid_sentence = any(not re.search(r"[.!?:\"”’)]$", line.text) for line in inner)
+    return all(30 <= len(line.text) <= 100 for line in inner) and mid_sentence
 
 
 def _header_span(document: Document) -> tuple[int, int] | None:

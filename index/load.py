@@ -250,9 +250,16 @@ def _docx_blocks(data: bytes) -> _Extracted:
     return _Extracted(
         "\n\n".join(blocks),
         title=props.title or None,
-        date=props.created.date().isoformat() if props.created else None,
-        outlet=props.author or None,
+        date=_real_docx_date(props.created),
+        # python-docx writes its own name as the author of files it creates from its template.
+        outlet=props.author if props.author and props.author != "python-docx" else None,
     )
+
+
+def _real_docx_date(created: object) -> str | None:
+    # 2013-12-23 is the creation date baked into python-docx's template, not the document's own.
+    value = created.date().isoformat() if hasattr(created, "date") and created is not None else None
+    return None if value == "2013-12-23" else value
 
 
 # --- metadata read from the text itself -------------------------------------------------
@@ -279,11 +286,12 @@ _MONTHS = [
     "november",
     "december",
 ]
-_MONTH_RE = "|".join(m.capitalize() for m in _MONTHS) + "|" + "|".join(m[:3].capitalize() + r"\." for m in _MONTHS)
+# Full names, and abbreviations with or without a full stop ("Sep 3", "Sept. 3"); any case ("MAY 14 2026").
+_MONTH_RE = "|".join(_MONTHS) + "|sept\\.?|" + "|".join(m[:3] + r"\.?" for m in _MONTHS)
 _DATE_PATTERNS = (
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
-    re.compile(rf"\b(?P<month>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\s+(?P<y>\d{{4}})\b"),
+    re.compile(rf"\b(?P<month>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\s+(?P<y>\d{{4}})\b", re.I),
 )
 
 

@@ -177,12 +177,8 @@ def test_a_pdf_without_metadata_takes_its_title_from_the_text(tmp_path: Path) ->
     assert document.outlet is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/load.py _reflow_pdf_page closes a paragraph only on a short line that also ends with"
-    " punctuation, so an unpunctuated heading line is glued to the paragraph after it",
-)
 def test_a_pdf_heading_line_stays_apart_from_the_paragraph_below_it(tmp_path: Path) -> None:
+    # Regression: the PDF reflow glued an unpunctuated heading line to the paragraph below it.
     file = tmp_path / "untitled.pdf"
     file.write_bytes(pdf_bytes(["Ferry timetable changes", "From 1 June the ferry leaves every hour."]))
 
@@ -218,6 +214,20 @@ def test_a_docx_without_a_title_property_takes_its_first_heading(tmp_path: Path)
     file.write_bytes(docx_bytes(title=None))
 
     assert load_one(file).title == "Library Plan"
+
+
+def test_a_docx_with_no_core_properties_of_its_own_claims_no_author_or_date(tmp_path: Path) -> None:
+    # Regression: python-docx's template made every such file "by python-docx", dated 2013-12-23.
+    document = docx.Document()
+    document.add_paragraph("The library will open on Sundays from next spring.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    file = tmp_path / "plain.docx"
+    file.write_bytes(buffer.getvalue())
+
+    loaded = load_one(file)
+
+    assert (loaded.outlet, loaded.date) == (None, None)
 
 
 def test_documents_in_a_folder_are_named_by_their_path_relative_to_the_corpus_root(tmp_path: Path) -> None:
@@ -353,38 +363,14 @@ BAD_FILES = [
     pytest.param("random.pdf", lambda: bytes(range(256)) * 8, "re-export or re-download", id="random-bytes-pdf"),
     pytest.param("truncated.pdf", _truncated_pdf, "re-export or re-download", id="truncated-pdf"),
     pytest.param("blank-page.pdf", lambda: pdf_bytes([]), "run OCR", id="pdf-without-text"),
-    pytest.param(
-        "damaged.pdf",
-        _pdf_with_a_damaged_stream_filter,
-        "re-export or re-download",
-        id="pdf-with-damaged-filter",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="index/load.py _read_pdf catches PdfReadError/ValueError/...; pypdf's NotImplementedError"
-            " ('Unsupported filter') and LimitReachedError escape load_paths and abort the whole ingest",
-        ),
-    ),
+    # Regression: pypdf's NotImplementedError ("Unsupported filter") escaped load_paths and aborted the ingest.
+    pytest.param("damaged.pdf", _pdf_with_a_damaged_stream_filter, "re-export or re-download", id="pdf-damaged-filter"),
     pytest.param("corrupt.docx", lambda: b"PK\x03\x04 this is not a zip archive", "re-save it", id="not-a-zip-docx"),
+    # Regression: lxml's XMLSyntaxError from a damaged word/document.xml escaped load_paths and aborted the ingest.
+    pytest.param("broken.docx", _docx_with_broken_xml, "re-save it", id="docx-with-broken-xml"),
+    # Regression: "no text could be extracted from the file" named nothing to do.
     pytest.param(
-        "broken.docx",
-        _docx_with_broken_xml,
-        "re-save it",
-        id="docx-with-broken-xml",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="index/load.py _read_docx does not catch lxml.etree.XMLSyntaxError: a .docx whose"
-            " word/document.xml is malformed escapes load_paths and aborts the whole ingest",
-        ),
-    ),
-    pytest.param(
-        "script-only.html",
-        lambda: b"<html><body><script>render()</script></body></html>",
-        ";",
-        id="html-without-text",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="index/load.py load_file: 'no text could be extracted from the file' names no action to take",
-        ),
+        "script-only.html", lambda: b"<html><body><script>render()</script></body></html>", "; ", id="html-no-text"
     ),
 ]
 
@@ -499,12 +485,8 @@ def test_the_seed_001_front_matter_is_read_field_by_field() -> None:
     assert text[body_start:].startswith("# US and China")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="index/load.py _FRONT_MATTER accepts a block with no 'key: value' line, so a Markdown thematic"
-    " break (---) at the top swallows the text up to the next --- into the header",
-)
 def test_a_markdown_thematic_break_at_the_top_is_not_front_matter() -> None:
+    # Regression: a --- block with no "key: value" line swallowed the text up to the next --- into the header.
     text = "---\n\nThe council met on Monday.\n\n---\n\nIt approved the budget."
 
     fields, body_start = parse_front_matter(text)
@@ -523,6 +505,11 @@ def test_a_markdown_thematic_break_at_the_top_is_not_front_matter() -> None:
         ("from Sep. 3 2025", "2025-09-03"),
         ("by 2 Jan. 2020", "2020-01-02"),
         ("on December 25 2025", "2025-12-25"),
+        ("from Sept. 3 2025", "2025-09-03"),
+        ("dated Sep 3, 2025", "2025-09-03"),
+        ("on Dec 25 2025", "2025-12-25"),
+        ("MAY 14 2026: SUMMIT", "2026-05-14"),
+        ("Mayday 3 2020", None),  # a word that starts like a month is not one
         ("met on 3 March 2024 and again on 2 Jan. 2020", "2024-03-03"),  # the first one mentioned
         ("on February 29 2025", None),  # no such day
         ("due 2026-02-30", None),

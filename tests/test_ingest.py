@@ -1,0 +1,426 @@
+"""Ingest and the store: re-indexing replaces and never appends, bad files are named, nothing indexed is lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import chromadb
+import pytest
+from chromadb.config import Settings as ChromaSettings
+from conftest import SEEDS, make_settings
+from fpdf import FPDF
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.library import Library
+from index.chunk import chunk_document, quote_spans
+from index.embed import Embedder
+from index.ingest import ingest
+from index.load import load_paths
+from index.records import IngestReport
+from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
+
+SEED_IDS = ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt")
+
+FERRY = (
+    "# Ferry\n\n"
+    "The ferry leaves every hour from the north pier.\n\n"
+    "Tickets cost four pounds for adults.\n\n"
+    "The last boat sails at ten at night.\n"
+)
+LIBRARY = "# Library\n\nThe library opens on Sundays from next spring.\n\nTwo more librarians will be hired.\n"
+
+
+class RecordingEmbedder:
+    """An embedder factory that counts how often the model is asked for (a plain callable, not a mock)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.calls = 0
+
+    def __call__(self) -> Embedder:
+        self.calls += 1
+        return self.embedder
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "small"
+    folder.mkdir()
+    (folder / "ferry.md").write_text(FERRY, encoding="utf-8")
+    (folder / "library.md").write_text(LIBRARY, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def indexed(library: Library, small_corpus: Path) -> Library:
+    """The small corpus indexed once into a fresh library."""
+    report = library.index([small_corpus])
+    assert report.added == ("ferry.md", "library.md")
+    return library
+
+
+@pytest.fixture
+def seeded_copy(tmp_path: Path, seeded_library: Library, embedder: Embedder) -> Library:
+    """A writable copy of the session's seeded store: the seeds already indexed once, at no embedding cost."""
+    shutil.copytree(seeded_library.settings.data_dir, tmp_path / "copy")
+    copy = Library(make_settings(tmp_path / "copy"))
+    copy._embedder = embedder  # type: ignore[misc]
+    return copy
+
+
+def texts(library: Library, doc_id: str | None = None) -> list[str]:
+    return [p.text for p in library.store.paragraphs(doc_id)]
+
+
+def corrupt_pdf() -> bytes:
+    return b"%PDF-1.4\n" + bytes(range(256)) * 4
+
+
+# --- re-indexing is idempotent ---------------------------------------------------------------
+
+
+def test_reindexing_the_seeds_adds_nothing(seeded_copy: Library, embedder: Embedder) -> None:
+    before = [(p.id, p.text) for p in seeded_copy.store.paragraphs()]
+    revision = seeded_copy.store.revision()
+
+    report = ingest([SEEDS], seeded_copy.store, RecordingEmbedder(embedder))
+
+    assert report.unchanged == SEED_IDS
+    assert (report.added, report.updated, report.removed, report.failed) == ((), (), (), ())
+    assert report.paragraphs == len(before) == seeded_copy.store.count()
+    assert [(p.id, p.text) for p in seeded_copy.store.paragraphs()] == before
+    assert seeded_copy.store.revision() == revision
+
+
+def test_an_unchanged_corpus_does_not_load_the_embedder(
+    indexed: Library, small_corpus: Path, embedder: Embedder
+) -> None:
+    factory = RecordingEmbedder(embedder)
+
+    report = ingest([small_corpus], indexed.store, factory)
+
+    assert report.unchanged == ("ferry.md", "library.md")
+    assert factory.calls == 0
+
+
+def test_a_run_that_embeds_loads_the_model_once(library: Library, small_corpus: Path, embedder: Embedder) -> None:
+    factory = RecordingEmbedder(embedder)
+
+    report = ingest([small_corpus], library.store, factory)
+
+    assert report.added == ("ferry.md", "library.md")
+    assert factory.calls == 1
+
+
+def test_progress_is_reported_per_document_and_once_at_the_end(indexed: Library, small_corpus: Path) -> None:
+    seen: list[tuple[int, int, str]] = []
+
+    indexed.index([small_corpus], progress=lambda done, total, doc: seen.append((done, total, doc)))
+
+    assert seen == [(0, 2, "ferry.md"), (1, 2, "library.md"), (2, 2, "")]
+
+
+def test_the_report_counts_paragraphs_per_document(indexed: Library, small_corpus: Path) -> None:
+    report = indexed.index([small_corpus])
+
+    assert report.paragraphs_per_doc == {"ferry.md": 3, "library.md": 2}
+    assert report.paragraphs == 5 == indexed.store.count()
+
+
+# --- edits, removals -------------------------------------------------------------------------
+
+
+def test_reindexing_an_edited_file_replaces_its_paragraphs(indexed: Library, small_corpus: Path) -> None:
+    old_excerpts = indexed.store.excerpts([p.id for p in indexed.store.paragraphs("ferry.md")])
+    (small_corpus / "ferry.md").write_text(
+        "# Ferry\n\nThe ferry now leaves every half hour from the south pier.\n\n"
+        "The last boat sails at ten at night.\n",
+        encoding="utf-8",
+    )
+
+    report = indexed.index([small_corpus])
+
+    assert (report.updated, report.unchanged, report.added, report.removed) == (
+        ("ferry.md",),
+        ("library.md",),
+        (),
+        (),
+    )
+    assert texts(indexed, "ferry.md") == [
+        "The ferry now leaves every half hour from the south pier.",
+        "The last boat sails at ten at night.",
+    ]
+    assert report.paragraphs == 4 == indexed.store.count()
+    excerpt_texts = {e.text for e, _ in indexed.store.excerpts([p.id for p in indexed.store.paragraphs("ferry.md")])}
+    assert "The ferry leaves every hour from the north pier." not in excerpt_texts
+    assert "Tickets cost four pounds for adults." in {e.text for e, _ in old_excerpts} - excerpt_texts
+    assert "The ferry now leaves every half hour from the south pier." in excerpt_texts
+
+
+def test_an_edited_file_that_grows_gets_its_new_paragraphs(indexed: Library, small_corpus: Path) -> None:
+    (small_corpus / "library.md").write_text(
+        LIBRARY + "\nThe café on the ground floor reopens in May.\n", encoding="utf-8"
+    )
+
+    report = indexed.index([small_corpus])
+
+    assert report.updated == ("library.md",)
+    assert texts(indexed, "library.md")[-1] == "The café on the ground floor reopens in May."
+    assert [p.id for p in indexed.store.paragraphs("library.md")] == ["library.md#p1", "library.md#p2", "library.md#p3"]
+
+
+def test_a_removed_file_disappears_with_its_paragraphs_and_excerpts(indexed: Library, small_corpus: Path) -> None:
+    library_ids = [p.id for p in indexed.store.paragraphs("library.md")]
+    (small_corpus / "library.md").unlink()
+
+    report = indexed.index([small_corpus])
+
+    assert (report.removed, report.unchanged) == (("library.md",), ("ferry.md",))
+    assert indexed.store.paragraphs("library.md") == []
+    assert indexed.store.paragraphs_by_id(library_ids) == []
+    assert indexed.store.excerpts(library_ids) == []
+    assert [d.id for d in indexed.documents()] == ["ferry.md"]
+    assert indexed.document_text("library.md") is None
+
+
+def test_removing_a_document_by_id_drops_it_and_an_unknown_id_is_refused(indexed: Library) -> None:
+    ferry_ids = [p.id for p in indexed.store.paragraphs("ferry.md")]
+
+    assert indexed.remove("ferry.md") is True
+    assert indexed.remove("ferry.md") is False
+    assert [d.id for d in indexed.documents()] == ["library.md"]
+    assert indexed.store.excerpts(ferry_ids) == []
+
+
+def test_indexing_one_file_does_not_remove_the_rest_of_its_folder(indexed: Library, small_corpus: Path) -> None:
+    report = indexed.index([small_corpus / "ferry.md"])
+
+    assert report.removed == ()
+    assert {d.id for d in indexed.documents()} == {"ferry.md", "library.md"}
+
+
+# --- bad files -------------------------------------------------------------------------------
+
+
+def test_bad_files_in_a_folder_are_named_and_the_good_ones_still_indexed(library: Library, small_corpus: Path) -> None:
+    (small_corpus / "empty.txt").write_bytes(b"")
+    (small_corpus / "broken.pdf").write_bytes(corrupt_pdf())
+    (small_corpus / "figures.csv").write_text("a,b\n", encoding="utf-8")
+
+    report = library.index([small_corpus])
+
+    assert report.added == ("ferry.md", "library.md")
+    assert sorted(Path(f.path).name for f in report.failed) == ["broken.pdf", "empty.txt"]
+    assert [Path(s.path).name for s in report.skipped] == ["figures.csv"]
+    assert report.ok is False
+    assert {d.id for d in library.documents()} == {"ferry.md", "library.md"}
+
+
+def test_bad_files_beside_the_seeds_do_not_cost_the_seeds(seeded_copy: Library, tmp_path: Path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "empty.txt").write_bytes(b"")
+    (tmp_path / "bad" / "broken.pdf").write_bytes(corrupt_pdf())
+    count = seeded_copy.store.count()
+
+    report = seeded_copy.index([SEEDS, tmp_path / "bad"])
+
+    assert report.unchanged == SEED_IDS
+    assert sorted(Path(f.path).name for f in report.failed) == ["broken.pdf", "empty.txt"]
+    assert not report.ok
+    assert report.paragraphs == count
+    assert [d.id for d in seeded_copy.documents()] == list(SEED_IDS)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"\x00\x01 binary now", "Caf\xe9".encode("latin-1")],
+    ids=["emptied", "binary", "not-utf8"],
+)
+def test_a_file_that_becomes_unreadable_keeps_its_indexed_version(
+    indexed: Library, small_corpus: Path, damage: bytes
+) -> None:
+    before = texts(indexed, "library.md")
+    (small_corpus / "library.md").write_bytes(damage)
+
+    report = indexed.index([small_corpus])
+
+    assert [Path(f.path).name for f in report.failed] == ["library.md"]
+    assert report.removed == () and report.updated == ()
+    assert texts(indexed, "library.md") == before
+
+
+def test_a_pdf_that_becomes_corrupt_keeps_its_indexed_version(library: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 8, "Harbour dredging begins in March.")
+    (folder / "harbour.pdf").write_bytes(bytes(pdf.output()))
+    assert library.index([folder]).added == ("harbour.pdf",)
+    (folder / "harbour.pdf").write_bytes(bytes(pdf.output())[:200])
+
+    report = library.index([folder])
+
+    assert [Path(f.path).name for f in report.failed] == ["harbour.pdf"]
+    assert texts(library, "harbour.pdf") == ["Harbour dredging begins in March."]
+
+
+def test_a_second_file_with_an_id_already_indexed_in_the_run_is_named_in_failed(
+    library: Library, tmp_path: Path
+) -> None:
+    # Regression: two folders holding report.txt indexed the first and silently dropped the second.
+    for name, text in (("a", "Report A\nThe ferry leaves at noon."), ("b", "Report B\nThe bus leaves at one.")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.txt").write_text(text, encoding="utf-8")
+
+    report = library.index([tmp_path / "a", tmp_path / "b"])
+
+    assert report.added == ("report.txt",)
+    assert texts(library) == ["The ferry leaves at noon."]
+    assert [Path(f.path).parent.name for f in report.failed] == ["b"]
+    assert "same document id 'report.txt'" in report.failed[0].reason
+
+
+# --- schema ----------------------------------------------------------------------------------
+
+
+def test_a_store_of_an_older_schema_is_reindexed_whole(indexed: Library, small_corpus: Path) -> None:
+    # Another version of the program wrote this store: its collection says schema "1".
+    client = chromadb.PersistentClient(
+        path=str(indexed.settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    client.get_collection(indexed.collection).modify(metadata={"schema": "1", "revision": "written-by-v1"})
+    reopened = Library(indexed.settings)
+    reopened._embedder = indexed._embedder  # type: ignore[misc]
+    assert reopened.store.schema_current() is False
+
+    report = reopened.index([small_corpus])
+
+    assert report.updated == ("ferry.md", "library.md") and report.unchanged == ()
+    assert reopened.store.schema_current() is True
+    assert Library(indexed.settings).store.schema_current() is True
+    assert report.paragraphs == 5
+
+
+def test_an_empty_store_counts_as_current(library: Library) -> None:
+    assert library.store.schema_current() is True
+    assert library.store.revision() == "empty"
+    assert SCHEMA == "2"
+
+
+# --- what the store keeps --------------------------------------------------------------------
+
+
+def test_excerpts_are_stored_for_every_paragraph_as_its_quotable_spans(seeded_library: Library) -> None:
+    paragraphs = seeded_library.store.paragraphs()
+
+    stored = seeded_library.store.excerpts([p.id for p in paragraphs])
+
+    by_paragraph: dict[str, list[tuple[int, int, str]]] = {}
+    for excerpt, vector in stored:
+        by_paragraph.setdefault(excerpt.paragraph_id, []).append((excerpt.start, excerpt.end, excerpt.text))
+        assert vector.shape == (384,)
+    for paragraph in paragraphs:
+        spans = quote_spans(paragraph.text)
+        assert by_paragraph[paragraph.id] == [(s, e, paragraph.text[s:e]) for s, e in spans], paragraph.id
+
+
+def test_document_text_is_the_indexed_text_and_paragraph_offsets_point_into_it(seeded_library: Library) -> None:
+    for doc_id in SEED_IDS:
+        text = seeded_library.document_text(doc_id)
+        assert text == (SEEDS / doc_id).read_text(encoding="utf-8")
+        for paragraph in seeded_library.paragraphs(doc_id):
+            assert text[paragraph.start : paragraph.end] == paragraph.text
+
+
+def test_document_text_of_an_unknown_document_is_none(seeded_library: Library) -> None:
+    assert seeded_library.document_text("no-such-document.txt") is None
+
+
+def test_the_store_holds_the_same_paragraphs_as_the_chunker_makes(seeded_library: Library, embedder: Embedder) -> None:
+    expected = [
+        (p.id, p.text, p.start, p.end, p.heading)
+        for d in load_paths([SEEDS]).documents
+        for p in chunk_document(d, count_tokens=embedder.count_tokens)
+    ]
+
+    stored = [(p.id, p.text, p.start, p.end, p.heading) for p in seeded_library.store.paragraphs()]
+
+    assert sorted(stored) == sorted(expected)
+
+
+def test_the_seeded_store_lists_three_documents_with_their_metadata(seeded_library: Library) -> None:
+    summaries = {d.id: d for d in seeded_library.documents()}
+
+    assert sorted(summaries) == list(SEED_IDS)
+    assert summaries[SEED_IDS[1]].outlet == "The Vault AI Staff"
+    assert summaries[SEED_IDS[2]].title == "US-China Sign First Bilateral AI Safety Pact in Beijing"
+    assert {d.date for d in summaries.values()} == {"2026-05-14"}
+    assert sum(d.paragraphs for d in summaries.values()) == seeded_library.store.count()
+
+
+def test_paragraphs_by_id_keeps_the_order_asked_and_leaves_out_unknown_ids(seeded_library: Library) -> None:
+    wanted = [f"{SEED_IDS[2]}#p3", "nope#p1", f"{SEED_IDS[0]}#p1"]
+
+    found = seeded_library.store.paragraphs_by_id(wanted)
+
+    assert [p.id for p in found] == [f"{SEED_IDS[2]}#p3", f"{SEED_IDS[0]}#p1"]
+
+
+def test_replacing_a_document_with_a_vector_count_that_does_not_match_is_refused(
+    library: Library, small_corpus: Path
+) -> None:
+    document = load_paths([small_corpus / "ferry.md"]).documents[0]
+    paragraphs = chunk_document(document)
+
+    with pytest.raises(StoreError, match="paragraphs but"):
+        library.store.replace_document(document, paragraphs, library.embedder().embed(["only one"]))
+    assert library.store.count() == 0
+
+
+# --- collection names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("seeds", "seeds"),
+        ("second_corpus", "second_corpus"),
+        ("my corpus", "my-corpus"),
+        ("news/2026 (May)", "news-2026-May"),
+        ("Ünïcode docs!", "n-code-docs"),
+        ("a", "a-corpus"),
+        ("__x__", "x-corpus"),
+        ("..", "corpus"),
+        ("", "corpus"),
+    ],
+)
+def test_collection_name_makes_any_name_chroma_safe(raw: str, name: str) -> None:
+    assert collection_name(raw) == name
+
+
+@given(st.text(max_size=80))
+def test_collection_name_always_gives_a_name_chroma_accepts(raw: str) -> None:
+    name = collection_name(raw)
+
+    assert _NAME.match(name), name
+
+
+@pytest.mark.parametrize("raw", ["x" * 600, "a" + "." * 600 + "b"], ids=["600-letters", "dots-inside"])
+def test_a_store_opens_under_any_name_collection_name_gives(tmp_path: Path, raw: str) -> None:
+    # Regression: 'x'*600 gave 512 characters, too long once '.excerpts' is added; 'a'+'.'*600+'b' gave 'a'.
+    store = ParagraphStore(collection_name(raw), path=tmp_path / "chroma")
+
+    assert store.count() == 0
+
+
+def test_an_invalid_collection_name_is_refused_with_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not valid"):
+        ParagraphStore("no spaces allowed", path=tmp_path / "chroma")
+
+
+def test_an_ingest_report_is_ok_only_without_failures() -> None:
+    assert IngestReport().ok is True
