@@ -74,7 +74,8 @@ def index(
         def progress(done: int, total: int, doc_id: str) -> None:
             bar.update(task, completed=done, total=total, description=escape(doc_id))
 
-        report = library.index(targets, progress)
+        # A single file inside the corpus folder keeps the id the folder gave it (sub/x.md, not x.md).
+        report = library.index(targets, progress, root=library.settings.corpus_dir)
     for failure in report.failed:
         err.print(f"[red]failed[/red]  {escape(failure.path)}: {escape(failure.reason)}")
     for skipped in report.skipped:

@@ -101,6 +101,21 @@ def test_index_without_paths_indexes_the_configured_corpus(data_dir: Path) -> No
     assert summary(result)["unchanged"] == "3"
 
 
+def test_indexing_one_file_of_the_corpus_keeps_the_id_the_folder_gave_it(tmp_path: Path) -> None:
+    # Regression: the file's own folder was its root, so corpus/sub/x.md came back as a second document "x.md".
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "x.md").write_text("The harbour opens at dawn.\n", encoding="utf-8")
+    env = environment(tmp_path / "data") | {"BRIEFING_CORPUS_DIR": str(corpus)}
+    runner.invoke(app, ["index"], env=env)
+
+    result = runner.invoke(app, ["index", str(corpus / "sub" / "x.md")], env=env)
+    listed = runner.invoke(app, ["documents"], env=env)
+
+    assert summary(result)["unchanged"] == "1"
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["sub/x.md"]
+
+
 def test_a_folder_with_an_empty_file_and_a_corrupt_pdf_exits_1_naming_both(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     bad.mkdir()
