@@ -228,7 +228,13 @@ def document_html(
         body.append(_gap_html(text[cursor:]))
     meta = [m for m in (target.date, target.outlet) if m]
     meta_html = "".join(f'<span class="doc-meta-item">{escape(m)}</span>' for m in meta)
-    position = f"paragraph {index + 1} of {len(ordered)}"
+    # The header (front matter, "#p0") is citable but is no paragraph of the text: "paragraph 1" is #p1.
+    body_paragraphs = [p for p in ordered if not p.id.endswith("#p0")]
+    position = (
+        f"paragraph {body_paragraphs.index(target) + 1} of {len(body_paragraphs)}"
+        if target in body_paragraphs
+        else "the document's header"
+    )
     return (
         '<div class="doc">'
         f'<div class="doc-header"><div class="doc-title">{escape(target.title or target.doc_id)}</div>'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
@@ -147,6 +148,15 @@ def test_the_viewer_highlights_the_cited_paragraph_among_its_neighbours() -> Non
     assert view.plain_text(cited.group(1)) == P2.text
     assert view.plain_text(html).index(P1.text) < view.plain_text(html).index(P2.text)
     assert html.count('class="para cited"') == 1
+
+
+def test_the_viewer_counts_paragraphs_without_the_document_header() -> None:
+    # Regression: with a "#p0" header, #p1 was shown as "paragraph 2 of 3".
+    header = replace(P1, id="doc.txt#p0", text="--- date: 2026-05-14 ---", start=0, end=0, heading="")
+
+    text = view.plain_text(view.document_html("doc.txt#p1", [header, P1, P2], DOC, cited_as=1))
+
+    assert "paragraph 1 of 2" in text
 
 
 def test_the_viewer_shows_title_date_outlet_position_and_the_headings_in_place() -> None:
