@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.question import Question, analyse
-from index.chunk import HEADER_PARAGRAPH, quote_spans
 from index.records import Excerpt, Paragraph, Passage
 from index.retrieve import KeywordIndex, terms
 from index.sentences import has_sentence_punctuation, word_spans
@@ -137,15 +136,6 @@ SYNONYM_SIMILARITY = 0.5  # word-vector cosine at which two words count as the s
 ExcerptSource = Callable[[Sequence[str]], list[tuple[Excerpt, np.ndarray]]]
 
 
-def candidates(passages: Sequence[Passage]) -> list[Candidate]:
-    """Every quotable stretch of the passages (sentences, or word windows of unpunctuated text)."""
-    return [
-        Candidate(passage.paragraph.text[start:end], passage, start, end)
-        for passage in passages
-        for start, end in quote_spans(passage.paragraph.text)
-    ]
-
-
 _NUMBER = (
     r"(?:\d[\d,.]*(?:-\d[\d,.]*)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen"
     r"|hundreds?|thousands?|millions?|billions?)"
@@ -252,7 +242,7 @@ class ExtractiveAnswerer:
         type_ok = self._type_ok(asked, candidate.text, opens_paragraph=candidate.start == 0)
         speaker_ok = not asked.speaker or _speaks(asked.speaker, candidate.text, paragraph.text)
         action_ok = asked.action is None or asked.action in have
-        header_ok = asked.about_document or not paragraph.id.endswith(f"#p{HEADER_PARAGRAPH}")
+        header_ok = asked.about_document or not paragraph.is_header
         unknown = not asked.asks_about_unknowns and bool(
             _UNKNOWN.search(candidate.text) or _UNKNOWN.search(paragraph.heading)
         )

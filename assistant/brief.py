@@ -243,7 +243,6 @@ _BOILERPLATE = re.compile(
 )
 # index/chunk.py gives a document's header (front matter, "Read Time/Tags" lines) the id `<doc>#p0`:
 # metadata to answer "who wrote it", not a claim to brief.
-HEADER_SUFFIX = "#p0"
 # Words after which a capitalised word continues the clause ("told CNBC", "with Beijing", "joined Trump").
 _CONTINUES = STOPWORDS | set(
     [
@@ -356,7 +355,7 @@ def quotable_spans(text: str) -> list[tuple[int, int]]:
 def _candidates(paragraphs: Sequence[Paragraph]) -> list[_Candidate]:
     found: list[_Candidate] = []
     for paragraph in paragraphs:
-        if _BOILERPLATE.search(paragraph.text) or paragraph.id.endswith(HEADER_SUFFIX):
+        if _BOILERPLATE.search(paragraph.text) or paragraph.is_header:
             continue
         for start, end in quotable_spans(paragraph.text):
             candidate = _Candidate(paragraph, start, end)

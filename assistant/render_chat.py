@@ -228,8 +228,8 @@ def document_html(
         body.append(_gap_html(text[cursor:]))
     meta = [m for m in (target.date, target.outlet) if m]
     meta_html = "".join(f'<span class="doc-meta-item">{escape(m)}</span>' for m in meta)
-    # The header (front matter, "#p0") is citable but is no paragraph of the text: "paragraph 1" is #p1.
-    body_paragraphs = [p for p in ordered if not p.id.endswith("#p0")]
+    # The header is citable but is no paragraph of the text: "paragraph 1" is #p1.
+    body_paragraphs = [p for p in ordered if not p.is_header]
     position = (
         f"paragraph {body_paragraphs.index(target) + 1} of {len(body_paragraphs)}"
         if target in body_paragraphs

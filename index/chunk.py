@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.records import Document, Paragraph
+from index.records import HEADER_PARAGRAPH, Document, Paragraph
 from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
 
 EMBEDDING_WINDOW = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
@@ -16,7 +16,6 @@ _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _BLOCKQUOTE = re.compile(r"^\s*>\s?")
 # A byline is short like a label but is a statement of its own ("Originally reported by cnbc.com").
 _BYLINE = re.compile(r"^(?:originally (?:reported|published) by|reported by|published by|by|source:?|via)\s", re.I)
-HEADER_PARAGRAPH = 0  # `<doc>#p0`: the document's header (front matter, "Read Time/Tags" lines), when it has one
 
 
 @dataclass(frozen=True)

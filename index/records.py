@@ -22,6 +22,9 @@ class Document:
     body_start: int = 0  # where the text after front matter and header lines begins
 
 
+HEADER_PARAGRAPH = 0  # `<doc>#p0`: the document's header (front matter, "Read Time/Tags" lines), when it has one
+
+
 @dataclass(frozen=True)
 class Paragraph:
     """The unit of citation: a stretch of a document's text with a stable id `<doc>#p<n>`."""
@@ -35,6 +38,11 @@ class Paragraph:
     title: str = ""
     date: str | None = None
     outlet: str | None = None
+
+    @property
+    def is_header(self) -> bool:
+        """The document's header: citable, but no paragraph of its text."""
+        return self.id.endswith(f"#p{HEADER_PARAGRAPH}")
 
 
 @dataclass(frozen=True)
