@@ -39,6 +39,16 @@ def _settings() -> Settings:
         raise typer.Exit(2) from error
 
 
+def _wants_llm(library, mode: str | None) -> bool:  # type: ignore[no-untyped-def]
+    """True when the command is to use the LLM; exits 2 with a clear line when none is configured."""
+    if (mode or library.settings.answer_mode) != "llm":
+        return False
+    if not library.settings.llm_enabled:
+        err.print("[red]error:[/red] --mode llm needs BRIEFING_LLM_MODEL (and, for a local server, a base URL)")
+        raise typer.Exit(2)
+    return True
+
+
 def _library(collection: str | None = None):  # type: ignore[no-untyped-def]
     from assistant.library import Library
 
@@ -107,9 +117,7 @@ def ask(
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
-    if (mode or library.settings.answer_mode) == "llm" and not library.settings.llm_enabled:
-        err.print("[red]error:[/red] --mode llm needs BRIEFING_LLM_MODEL (and, for a local server, a base URL)")
-        raise typer.Exit(2)
+    _wants_llm(library, mode)
     answer = library.ask(question, k, mode)
     if as_json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
@@ -336,10 +344,7 @@ def brief(
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
-    llm = (mode or library.settings.answer_mode) == "llm"
-    if llm and not library.settings.llm_enabled:
-        err.print("[red]error:[/red] --mode llm needs BRIEFING_LLM_MODEL (and, for a local server, a base URL)")
-        raise typer.Exit(2)
+    llm = _wants_llm(library, mode)
     try:
         made = make_brief(library, topic, rewrite=library.brief_rewriter() if llm else None)
     except NothingOnTopic as nothing:
