@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -23,6 +23,7 @@ from index.records import DocumentSummary, IngestReport
 
 MAX_UPLOAD = "50mb"
 REVEAL_PAUSE_S = 0.02  # between word groups of an answer that arrived whole: a streaming feel, ~0.3 s in all
+DOWNLOAD_TTL_S = 24 * 3600  # a download folder older than a day has been fetched or forgotten
 CONCURRENCY = 4  # questions answered at once; Gradio's default of 1 lets one slow answer block every reader
 
 CHAT_PLACEHOLDER = (
@@ -204,7 +205,21 @@ class ChatApp:
         # indexed from a folder under the same file name.
         self.upload_root = data / "uploads" / library.collection
         self.uploads = self.upload_root / "uploads"
-        self.exports = Path(tempfile.gettempdir()) / "briefing-exports"  # Gradio serves files from the temp dir
+        # Downloads live under the data folder, in a folder named by a token the server draws itself:
+        # nothing from a request (Gradio's session_hash is chosen by the client) ever becomes a path.
+        self.exports = data / "exports"
+
+    def _download_folder(self, kind: str) -> Path:
+        """A new folder for one download, at <data_dir>/exports/<kind>/<random token>/; old ones are pruned."""
+        parent = self.exports / kind
+        parent.mkdir(parents=True, exist_ok=True)
+        stale = time.time() - DOWNLOAD_TTL_S
+        for old in parent.iterdir():
+            if old.is_dir() and not old.is_symlink() and old.stat().st_mtime < stale:
+                shutil.rmtree(old, ignore_errors=True)
+        folder = parent / secrets.token_hex(16)
+        folder.mkdir()
+        return folder
 
     # --- layout: one function per tab ------------------------------------------------------
 
@@ -356,7 +371,7 @@ class ChatApp:
 
     # --- handlers: one call into the Library each -------------------------------------------
 
-    def brief(self, topic: str, request: gr.Request) -> tuple[Any, ...]:
+    def brief(self, topic: str) -> tuple[Any, ...]:
         """Write the one-page brief (of the topic, if given) in every format; preview its Markdown."""
         none = [gr.DownloadButton(value=None, interactive=False) for _ in BRIEF_DOWNLOADS]
         try:
@@ -367,7 +382,7 @@ class ChatApp:
             return (f'<p class="bad">{escape(str(nothing))}</p>', "", *none)
         except ValueError as empty:  # an empty collection
             return (f'<p class="bad">{escape(str(empty))}</p>', "", *none)
-        folder = self.exports / (request.session_hash or "session") / "brief"
+        folder = self._download_folder("brief")
         files = [write_brief(made, folder / f"briefing-brief{ext}") for ext, _ in BRIEF_DOWNLOADS]
         head = (
             f'<p class="ok">Brief written: {escape(made.as_of)}. Every claim is quoted from, and cites, its source.</p>'
@@ -424,13 +439,11 @@ class ChatApp:
             view.cited_number(answer, paragraph_id),
         )
 
-    def export(self, conversation: list[Answer], request: gr.Request) -> Any:
+    def export(self, conversation: list[Answer]) -> Any:
         """This session's conversation as a Markdown file behind the download button."""
         if not conversation:
             return gr.DownloadButton(value=None, interactive=False)
-        folder = self.exports / (getattr(request, "session_hash", None) or "session")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "briefing-conversation.md"
+        path = self._download_folder("conversation") / "briefing-conversation.md"
         path.write_text(view.conversation_markdown(conversation, self.library.collection), encoding="utf-8")
         return gr.DownloadButton(value=str(path), interactive=True)
 
@@ -517,6 +530,7 @@ def launch(library: Library, host: str = "127.0.0.1", port: int = 7860, block: b
         prevent_thread_lock=not block,
         show_error=True,
         max_file_size=MAX_UPLOAD,
+        allowed_paths=[str((library.settings.data_dir / "exports").resolve())],
         ssr_mode=False,
         footer_links=[],
         theme=theme(),

@@ -151,6 +151,30 @@ def test_the_export_is_a_markdown_file_of_the_conversation_with_quoted_paragraph
     assert f"> {expected.citations[0].paragraph.text.splitlines()[0]}" in markdown
 
 
+@pytest.mark.parametrize("hostile", ["ABSOLUTE", "../../../../../../ESCAPE"])
+def test_a_client_chosen_session_hash_never_becomes_a_path_for_exports_or_briefs(
+    seeded_url: str, seeded_library: Library, tmp_path: Path, hostile: str
+) -> None:
+    """Regression: the export and brief downloads were written under a folder named by the client's session_hash."""
+    target = tmp_path / "attacker-chose-this"
+    session = str(target) if hostile == "ABSOLUTE" else hostile.replace("ESCAPE", str(target).lstrip("/"))
+    app = client(seeded_url)
+    app.session_hash = session
+    ask(app, QUESTION)
+
+    exported = app.predict(api_name="/export")["value"]
+    _status, _preview, *downloads = app.predict("chip export controls", api_name="/brief")
+
+    assert not target.exists()
+    exports = (seeded_library.settings.data_dir / "exports").resolve()
+    written = [Path(exported["path"]), *(Path(str(_download_path(d))) for d in downloads)]
+    assert len(written) == 5
+    # Gradio hands back its own cached copy; the server's original sits under <data_dir>/exports.
+    originals = sorted(p.name for p in exports.rglob("briefing-*") if p.is_file())
+    assert {"briefing-conversation.md", "briefing-brief.pdf", "briefing-brief.md"} <= set(originals)
+    assert all(session not in str(p) for p in exports.rglob("*"))
+
+
 def test_an_uploaded_markdown_file_is_answerable_in_the_next_question(
     empty_url: str, library: Library, tmp_path: Path
 ) -> None:
