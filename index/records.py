@@ -22,6 +22,28 @@ class Document:
     body_start: int = 0  # where the text after front matter and header lines begins
 
 
+@dataclass(frozen=True)
+class Entity:
+    """A named entity found by the NER model: its text, type (PERSON, ORG, GPE, MONEY, DATE…) and offsets."""
+
+    text: str
+    label: str
+    start: int  # character offsets into the text it was found in
+    end: int
+
+
+@dataclass(frozen=True)
+class Word:
+    """One tagged word of a short text (a question): its part of speech and entity type, if any."""
+
+    text: str
+    pos: str  # universal POS: NOUN, PROPN, VERB, NUM…
+    tag: str  # fine-grained Penn tag: WP, WDT, NNS…
+    start: int
+    end: int
+    entity: str = ""  # the entity type this word is part of, or ""
+
+
 HEADER_PARAGRAPH = 0  # `<doc>#p0`: the document's header (front matter, "Read Time/Tags" lines), when it has one
 
 
