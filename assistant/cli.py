@@ -307,7 +307,36 @@ def serve(
     """Start the chat in the browser: cited answers, a document viewer, uploads (Ctrl+C stops it)."""
     from assistant.ui import launch  # Gradio loads only for this command
 
-    launch(_library(collection), host=host, port=port)
+    library = _library(collection)
+    try:
+        logins = library.settings.credentials()
+    except ValueError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    if warning := exposure_warning(host, bool(logins)):
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    launch(library, host=host, port=port)
+
+
+def exposure_warning(host: str, has_login: bool) -> str | None:
+    """The warning for serving beyond this machine with no login, or None when there is nothing to warn of."""
+    if has_login or _is_loopback(host):
+        return None
+    return (
+        f"serving on {host} without a login: anyone who can reach the port can read, upload and remove"
+        " documents. Set BRIEFING_AUTH=user:password (or BRIEFING_AUTH_FILE) to require one."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
 
 
 @app.command()
