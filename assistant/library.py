@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -28,7 +30,12 @@ if TYPE_CHECKING:
 
 
 ANSWER_POOL_EXTRA = 3
+STORE_LOCK = "store.lock"  # in data_dir: held by the one process that owns the embedded store
 PROGRESS_EVERY = 2000  # texts embedded between two progress lines of a large file (~40 s on 2 cores)
+
+
+class StoreInUse(RuntimeError):
+    """The embedded store is held by another process; str() names it and what to do."""
 
 
 class QuestionTooLong(ValueError):
@@ -111,6 +118,35 @@ class Library:
         )
         self._word_vectors: dict[str, np.ndarray] = {}  # single words, for synonym checks; grows with use
         self.retriever = Retriever(self.store, self.embedder, settings.data_dir / "bm25")
+
+    def claim_store(self, command: str) -> None:
+        """Hold the embedded store for this process's life, or raise StoreInUse at once if another holds it.
+
+        Two processes on one PersistentClient path break it (the server lists a document indexed by the
+        other and cannot retrieve it until restarted; GOTCHAS.md), so `index` and `serve` claim it
+        first. A Chroma server (BRIEFING_CHROMA_HOST) takes any number of processes: nothing to claim.
+        The lock is an flock, so it goes with the process however that ends (kill -9 included).
+        """
+        if self.settings.chroma_host or getattr(self, "_claim", None) is not None:
+            return
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = self.settings.data_dir / STORE_LOCK
+        handle = lock.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreInUse(
+                f"the store in {self.settings.chroma_path} is in use by {holder}; stop it first, or run Chroma"
+                " as a server (`chroma run`, then BRIEFING_CHROMA_HOST) so that both can use it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"briefing {command} (pid {os.getpid()})\n")
+        handle.flush()
+        self._claim = handle
 
     # The model loads on first use: listing documents or re-indexing an unchanged corpus needs none.
     def embedder(self) -> Embedder:
