@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 ANSWER_POOL_EXTRA = 3
 STORE_LOCK = "store.lock"  # in data_dir: held by the one process that owns the embedded store
+_CLAIMED: dict[Path, IO[str]] = {}  # the locks this process holds, open for its whole life
 PROGRESS_EVERY = 2000  # texts embedded between two progress lines of a large file (~40 s on 2 cores)
 
 
@@ -127,10 +128,10 @@ class Library:
         first. A Chroma server (BRIEFING_CHROMA_HOST) takes any number of processes: nothing to claim.
         The lock is an flock, so it goes with the process however that ends (kill -9 included).
         """
-        if self.settings.chroma_host or getattr(self, "_claim", None) is not None:
-            return
+        lock = (self.settings.data_dir / STORE_LOCK).absolute()
+        if self.settings.chroma_host or lock in _CLAIMED:
+            return  # the claim is this process's: its Libraries share the one PersistentClient
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        lock = self.settings.data_dir / STORE_LOCK
         handle = lock.open("a+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -146,7 +147,7 @@ class Library:
         handle.truncate()
         handle.write(f"briefing {command} (pid {os.getpid()})\n")
         handle.flush()
-        self._claim = handle
+        _CLAIMED[lock] = handle
 
     # The model loads on first use: listing documents or re-indexing an unchanged corpus needs none.
     def embedder(self) -> Embedder:
