@@ -49,6 +49,11 @@ def _wants_llm(library, mode: str | None) -> bool:  # type: ignore[no-untyped-de
     return True
 
 
+def _one_line(path: str) -> str:
+    """A path with control characters (a newline in a file name) escaped, so that one file is one line."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ord(ch) < 32 or ord(ch) == 127 else ch for ch in path)
+
+
 def _claim(library, command: str) -> None:  # type: ignore[no-untyped-def]
     """Hold the embedded store for this command, or exit 2 at once naming who holds it."""
     from assistant.library import StoreInUse
@@ -104,9 +109,9 @@ def index(
             notice=lambda line: err.print(f"[dim]{escape(line)}[/dim]"),  # large files report as they embed
         )
     for failure in report.failed:
-        err.print(f"[red]failed[/red]  {escape(failure.path)}: {escape(failure.reason)}")
+        err.print(f"[red]failed[/red]  {escape(_one_line(failure.path))}: {escape(failure.reason)}")
     for skipped in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {escape(skipped.path)}: {escape(skipped.reason)}")
+        err.print(f"[yellow]skipped[/yellow] {escape(_one_line(skipped.path))}: {escape(skipped.reason)}")
     out.print(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed, {len(report.failed)} failed; "

@@ -185,7 +185,7 @@ def read_regular_file(file: Path, max_bytes: int | None = None) -> bytes:
             raise LoadError(f"{_kind(info.st_mode)}, not a regular file; only files can be indexed")
         if max_bytes is not None and info.st_size > max_bytes:
             raise LoadError(
-                f"the file is {info.st_size / 1e6:.0f} MB, over the limit of {max_bytes / 1e6:.0f} MB;"
+                f"the file is {info.st_size:,} bytes, over the limit of {max_bytes:,} for its type;"
                 " split it into smaller files or raise BRIEFING_MAX_FILE_MB"
             )
         return handle.read()
@@ -226,8 +226,8 @@ def load_file(
         raise LoadError("no text could be extracted from the file; if it is a scan, run OCR on it, else re-save it")
     if max_text_chars is not None and len(extracted.text) > max_text_chars:
         raise LoadError(
-            f"{len(extracted.text) / 1e6:.1f} million characters of text, over the limit of"
-            f" {max_text_chars / 1e6:.1f} million; split it into smaller files or raise BRIEFING_MAX_FILE_MB"
+            f"{len(extracted.text):,} characters of text, over the limit of {max_text_chars:,};"
+            " split it into smaller files or raise BRIEFING_MAX_FILE_MB"
         )
     return _to_document(file, root, data, extracted, suffix.lstrip("."), id_prefix)
 
