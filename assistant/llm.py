@@ -20,7 +20,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from assistant.answer import NOT_IN_SOURCES, Answer, abstain
 from assistant.prompts import Prompts, load_prompts
-from assistant.verify import SupportScorer, verify, without_markers
+from assistant.verify import SupportScorer, instruction_spans, verify, without_markers
 from index.records import Paragraph, Passage
 
 if TYPE_CHECKING:
@@ -336,8 +336,19 @@ def format_passages(passages: Sequence[Passage]) -> str:
         # Escaping < and > means no document can close the fence ("</passages>") and talk as the prompt.
         title = html.escape(p.title or p.doc_id, quote=True)
         date = f' date="{html.escape(p.date, quote=True)}"' if p.date else ""
-        blocks.append(f'<passage n="{number}" title="{title}"{date}>\n{html.escape(p.text, quote=False)}\n</passage>')
+        text = html.escape(without_instructions(p.text), quote=False)
+        blocks.append(f'<passage n="{number}" title="{title}"{date}>\n{text}\n</passage>')
     return "\n".join(blocks)
+
+
+WITHHELD = "[a sentence addressed to an AI was withheld here]"  # what the model sees in an injection's place
+
+
+def without_instructions(text: str) -> str:
+    """The passage with its instruction-like sentences replaced by WITHHELD, before any model reads it."""
+    for start, end in reversed(instruction_spans(text)):
+        text = text[:start] + WITHHELD + text[end:]
+    return text
 
 
 def answer_messages(question: str, passages: Sequence[Passage], prompts: Prompts) -> list[Message]:
