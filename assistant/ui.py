@@ -491,9 +491,10 @@ class ChatApp:
         ahead = self.library.embed_ahead(staged, root=self.upload_root)
         with self.write_lock:
             result = self.library.index(staged, report, root=self.upload_root, ahead=ahead)
+            copies = {path.resolve() for path in staged}
             for failure in result.failed:  # a copy that was not indexed must not hold its name
-                failed = Path(failure.path)
-                if failed.parent == self.uploads and failed in staged:
+                failed = Path(failure.path).resolve()
+                if failed in copies:
                     failed.unlink(missing_ok=True)
         return ingest_html(result, staged, renamed), None
 

@@ -169,14 +169,16 @@ def _load_into(
         failures.append(LoadFailure(str(file), str(error)))
 
 
-def read_regular_file(file: Path, max_bytes: int | None = None) -> bytes:
+def read_regular_file(file: Path, max_bytes: int | None = None, resolved: bool = False) -> bytes:
     """The bytes of a regular file; a FIFO or device is refused without blocking or reading it.
 
     Opened non-blocking and checked on the open descriptor, so a file swapped for a FIFO between
-    the walk and the read cannot hang the indexer.
+    the walk and the read cannot hang the indexer; a resolved path is opened without following a
+    link, so one swapped in since the walk cannot lead outside the corpus either.
     """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (os.O_NOFOLLOW if resolved else 0)
     try:
-        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(file, flags)
     except OSError as error:
         raise LoadError(f"cannot read the file ({error.strerror}); check that it exists and is readable") from error
     with os.fdopen(fd, "rb") as handle:
@@ -212,7 +214,7 @@ def load_file(
         raise LoadError(f"the file name '{shown}' holds a control character (a newline?); rename the file")
     text_format = suffix not in (".pdf", ".docx")
     max_bytes = None if max_text_chars is None else max_text_chars * (4 if text_format else RAW_BYTES_PER_TEXT_CHAR)
-    data = read_regular_file(target or file, max_bytes)
+    data = read_regular_file(target or file, max_bytes, resolved=target is not None)
     if not data.strip():
         raise LoadError("the file is empty; add text or remove it from the corpus")
     if suffix == ".pdf":

@@ -1,4 +1,4 @@
-"""Bounds on work (issue 10, item 5): large files report progress, uploads embed before the lock, long questions stop."""
+"""Bounds on work (issue 10, item 5): large files report progress, uploads embed unlocked, long questions stop."""
 
 from __future__ import annotations
 
