@@ -48,3 +48,15 @@ def test_every_file_of_the_zoo_is_indexed_or_named_with_its_reason_and_the_run_e
     # Nothing lost on a second run either: the good files are unchanged, the bad ones named again.
     assert second.returncode == 1
     assert f"0 added, 0 updated, {len(indexed)} unchanged, 0 removed" in second.stdout
+
+
+def test_briefing_index_of_a_fifo_named_on_the_command_line_fails_at_once(tmp_path: Path) -> None:
+    # Regression: `briefing index pipe.txt` hung for ever in open().
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    env = {**os.environ, "BRIEFING_DATA_DIR": str(tmp_path / "data")}
+
+    result = subprocess.run([str(BRIEFING), "index", str(fifo)], env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 1
+    assert f"{fifo}: a FIFO (named pipe), not a regular file" in result.stderr
