@@ -77,7 +77,8 @@ class Library:
 
     @cached_property
     def _embedder(self) -> Embedder:
-        return Embedder(self.settings.model_dir)
+        s = self.settings
+        return Embedder(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
 
     def index(
         self, paths: Iterable[str | Path], progress: Progress | None = None, root: str | Path | None = None

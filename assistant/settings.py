@@ -50,10 +50,28 @@ class Settings(BaseSettings):
     show_unsupported: bool = Field(
         False, description="In LLM mode, show unsupported sentences marked instead of dropping them."
     )
+    # --- issue 11: the encoder on ONNX Runtime ---
+    # int8 is the default because recall@5 stayed within a point of fp32 on the seeds, the second
+    # corpus and held-out SQuAD articles (README, "Encoder"), at 2x the paragraphs per second.
+    encoder: Literal["onnx-int8", "onnx-fp32"] = Field(
+        "onnx-int8",
+        description="Sentence encoder: onnx-int8 (weights quantized per channel, ~2x faster) or onnx-fp32 "
+        "(sentence-transformers' exact vectors). Changing it needs a re-index (briefing index).",
+    )
+    # One thread: on the shared 2-core machine two threads were slower for ingest (int8 41 -> 29
+    # paragraphs/s on SQuAD paragraphs) and for a question (1.1 -> 5.3 ms), benchmarks/ingest.py.
+    encoder_threads: int = Field(1, ge=1, le=64, description="ONNX Runtime intra-op threads for the encoder.")
+    encoder_cache: Path | None = Field(
+        None, description="Folder for the encoder's ONNX export (built once); unset means <data_dir>/models."
+    )
 
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def encoder_dir(self) -> Path:
+        return self.encoder_cache or self.data_dir / "models"
 
     @property
     def llm_enabled(self) -> bool:
