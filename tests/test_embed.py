@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.chunk import chunk_document
-from index.embed import DEFAULT_ENCODER, DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir
+from index.embed import DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir
 from index.load import load_paths
 from index.onnx_export import export_path
 
@@ -109,10 +109,6 @@ def test_a_fresh_cache_folder_gets_a_working_export_from_the_packaged_weights(tm
 def test_an_unknown_encoder_is_refused_naming_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="BRIEFING_ENCODER"):
         Embedder(encoder="numpy", cache_dir=tmp_path)
-
-
-def test_the_default_encoder_is_int8() -> None:
-    assert DEFAULT_ENCODER == "onnx-int8"
 
 
 @pytest.fixture(scope="module")
