@@ -15,7 +15,7 @@ from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.settings import Settings
 from assistant.verify import SupportScorer
 from index.embed import Embedder
-from index.ingest import Progress, ingest
+from index.ingest import Embedded, Progress, ingest
 from index.records import DocumentSummary, IngestReport, Paragraph, Passage
 from index.retrieve import Retriever
 from index.store import ParagraphStore
@@ -81,10 +81,14 @@ class Library:
         return Embedder(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
 
     def index(
-        self, paths: Iterable[str | Path], progress: Progress | None = None, root: str | Path | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        root: str | Path | None = None,
+        embedded: Embedded | None = None,
     ) -> IngestReport:
         """Index files and folders; with root, files under it get ids relative to it."""
-        return ingest(paths, self.store, self.embedder, progress, root)
+        return ingest(paths, self.store, self.embedder, progress, root, embedded)
 
     def documents(self) -> list[DocumentSummary]:
         return self.store.documents()

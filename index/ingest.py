@@ -13,6 +13,7 @@ from index.records import Excerpt, IngestReport, LoadFailure
 from index.store import ParagraphStore
 
 Progress = Callable[[int, int, str], None]  # (documents done, documents in all, current document id)
+Embedded = Callable[[int], None]  # paragraphs just embedded and written, for a paragraphs/s readout
 
 
 def ingest(
@@ -21,6 +22,7 @@ def ingest(
     embedder: Callable[[], Embedder],
     progress: Progress | None = None,
     root: str | Path | None = None,
+    embedded: Embedded | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files: add new, replace changed, skip unchanged, drop deleted.
 
@@ -71,6 +73,8 @@ def ingest(
         vectors = model.embed([_embedding_text(p.heading, p.text) for p in paragraphs] + [e.text for e in excerpts])
         store.replace_document(document, paragraphs, vectors[: len(paragraphs)], excerpts, vectors[len(paragraphs) :])
         (added if before is None else updated).append(document.id)
+        if embedded:
+            embedded(len(paragraphs))
     removed: list[str] = []
     failed_paths = {Path(f.path).resolve() for f in failed if Path(f.path).exists()}
     for root in loaded.roots:
