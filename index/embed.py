@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +61,6 @@ class Embedder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         self._tokenizer.no_padding()  # tokenizer.json pads to a fixed length; batches pad themselves
-        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
         self.path = ensure_export(model_dir, cache_dir or DEFAULT_CACHE, encoder)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
@@ -72,6 +70,16 @@ class Embedder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _counter(self):  # type: ignore[no-untyped-def]
+        # Only chunking counts tokens; a question never does, so `briefing ask` does not load this one.
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model would see, [CLS] and [SEP] included."""
