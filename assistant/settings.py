@@ -57,10 +57,10 @@ class Settings(BaseSettings):
     encoder: Literal["onnx-fp32", "onnx-int8"] = Field(
         "onnx-fp32",
         description="Sentence encoder: onnx-fp32 (sentence-transformers' vectors) or onnx-int8 (weights "
-        "quantized per channel, ~2x faster indexing). Changing it needs a re-index of the collection.",
+        "quantized per channel, ~2x faster on long paragraphs). Changing it needs a re-index of the collection.",
     )
-    # One thread: on the shared 2-core machine two threads were slower for ingest (int8 41 -> 29
-    # paragraphs/s on SQuAD paragraphs) and for a question (1.1 -> 5.3 ms), benchmarks/ingest.py.
+    # One thread: on the shared 2-core machine (load ~3) two threads were slower, for ingest (200 SQuAD
+    # paragraphs: fp32 20.1 -> 16.8/s, int8 40.9 -> 29.0/s) and for one question (fp32 5.0 -> 6.8 ms).
     encoder_threads: int = Field(1, ge=1, le=64, description="ONNX Runtime intra-op threads for the encoder.")
     encoder_cache: Path | None = Field(
         None, description="Folder for the encoder's ONNX export (built once); unset means <data_dir>/models."
