@@ -29,8 +29,11 @@ def ingest(
     """
     began = time.perf_counter()
     loaded = load_paths(paths, root)
-    # A store written by an older version is re-indexed whole: nothing in it counts as unchanged.
-    fresh = store.schema_current()
+    # A store written by an older version cannot be read by this one: it is re-indexed whole.
+    if not store.schema_current():
+        store.reset()
+    # A run killed part way left a write unfinished: finish or undo it before comparing with the files.
+    store.recover()
     indexed = {summary.id: summary for summary in store.documents()}
     failed = list(loaded.failures)
     added: list[str] = []
@@ -54,7 +57,7 @@ def ingest(
         seen[document.id] = document.path
         before = indexed.get(document.id)
         same = before is not None and before.content_hash == document.content_hash and before.root == document.root
-        if fresh and same:
+        if same:
             unchanged.append(document.id)
             continue
         model = model or embedder()

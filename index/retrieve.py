@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -46,7 +47,7 @@ def terms(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """BM25 over a collection's paragraphs, cached on disk per store revision so no question rebuilds it."""
+    """BM25 over a collection's paragraphs, cached on disk per store content so no question rebuilds it."""
 
     def __init__(self, paragraphs: list[Paragraph], model: object, document_frequency: dict[str, int]) -> None:
         self.paragraphs = paragraphs
@@ -66,10 +67,14 @@ class KeywordIndex:
 
     @classmethod
     def for_store(cls, store: ParagraphStore, cache_dir: Path) -> KeywordIndex:
-        """Load the index for the store's current revision, building and saving it when missing."""
+        """Load the index for what the store holds now, building and saving it when missing.
+
+        Keyed on the store's manifest (each indexed document's generation), not on a counter a
+        writer bumps: a write killed before its bump cannot leave a stale index behind.
+        """
         import bm25s
 
-        folder = cache_dir / store.name / store.revision()
+        folder = cache_dir / store.name / manifest_key(store.manifest())
         try:
             paragraphs = [Paragraph(**row) for row in json.loads((folder / "paragraphs.json").read_text())]
             frequency = json.loads((folder / "df.json").read_text())
@@ -103,6 +108,11 @@ class KeywordIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
+def manifest_key(manifest: dict[str, str]) -> str:
+    """A short name for one state of a store's content: the same documents at the same generations."""
+    return hashlib.sha256(json.dumps(sorted(manifest.items())).encode()).hexdigest()[:16]
+
+
 class Retriever:
     """Hybrid retrieval over one store; the keyword side is reloaded only when the store changes."""
 
@@ -118,7 +128,7 @@ class Retriever:
 
     @property
     def keyword(self) -> KeywordIndex:
-        revision = self.store.revision()
+        revision = self.store.refresh()
         with self._lock:
             if self._keyword is None or revision != self._revision:
                 self._keyword = KeywordIndex.for_store(self.store, self._cache_dir)

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.library import Library
 from index.embed import Embedder
-from index.retrieve import RRF_K, KeywordIndex, Retriever, terms
+from index.retrieve import RRF_K, KeywordIndex, Retriever, manifest_key, terms
 
 # A paraphrase of a seed fact, and a snippet only the paragraphs holding that fact contain.
 PARAPHRASES = [
@@ -70,12 +70,12 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {str(f.relative_to(folder)): f.stat().st_mtime_ns for f in folder.rglob("*") if f.is_file()}
 
 
-def test_the_keyword_index_is_saved_per_store_revision(seeded_library: Library, tmp_path: Path) -> None:
+def test_the_keyword_index_is_saved_per_store_content(seeded_library: Library, tmp_path: Path) -> None:
     store = seeded_library.store
 
     index = KeywordIndex.for_store(store, tmp_path)
 
-    folder = tmp_path / store.name / store.revision()
+    folder = tmp_path / store.name / manifest_key(store.manifest())
     assert (folder / "paragraphs.json").is_file() and (folder / "df.json").is_file()
     assert any((folder / "bm25").iterdir())
     assert len(index.paragraphs) == store.count()
@@ -135,7 +135,7 @@ def test_the_keyword_index_is_rebuilt_after_an_ingest_that_changed_something(
     hits = library.retriever.keyword.search("zephyr", 3)
     assert [p.doc_id for p, _ in hits] == ["wind.md"]
     assert library.store.revision() != old_revision
-    assert [f.name for f in cache.iterdir()] == [library.store.revision()]  # the old revision is cleared away
+    assert [f.name for f in cache.iterdir()] == [manifest_key(library.store.manifest())]  # the old one cleared away
 
 
 def test_an_ingest_that_changed_nothing_keeps_the_keyword_index(harbour_library: tuple[Library, Path]) -> None:
