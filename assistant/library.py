@@ -23,6 +23,7 @@ from index.store import ParagraphStore
 if TYPE_CHECKING:
     from assistant.brief import BriefSection
     from assistant.llm import LLMAnswerer
+    from index.llama import HybridRetriever
 
 
 ANSWER_POOL_EXTRA = 3
@@ -100,6 +101,12 @@ class Library:
 
     def document_text(self, doc_id: str) -> str | None:
         return self.store.document_text(doc_id)
+
+    def as_llama_retriever(self, k: int | None = None) -> HybridRetriever:
+        """This library's hybrid retrieval as a llama-index retriever (imports llama-index, 2-3 s, on first use)."""
+        from index.llama import HybridRetriever
+
+        return HybridRetriever(self.retriever, k or self.settings.top_k)
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k or self.settings.top_k)

@@ -169,6 +169,17 @@ class ParagraphStore:
             found[rows[row]] = _paragraph(meta, text)
         return [found[pid] for pid in paragraph_ids if pid in found]
 
+    def node_rows(self, paragraph_ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], str]]:
+        """Paragraph id -> its stored (metadata, text), as llama-index's metadata_dict_to_node reads them."""
+        rows = self._row_ids(paragraph_ids)
+        if not rows:
+            return {}
+        page = self._collection.get(ids=list(rows), include=["metadatas", "documents"])
+        return {
+            rows[row]: (dict(meta), text or "")
+            for row, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True)
+        }
+
     def document_text(self, doc_id: str) -> str | None:
         """The document's whole text as it was indexed (paragraph offsets point into it), if known."""
         record = self._live().get(doc_id)
