@@ -106,8 +106,8 @@ def snapshot(data: Path, batch: int | None) -> dict[str, object]:
         "paragraphs": [(p.id, p.text, p.start, p.end, p.heading) for p in paragraphs],
         "excerpts": [(e.paragraph_id, e.start, e.text) for e, _ in store.excerpts([p.id for p in paragraphs])],
         "rows": (store.paragraph_collection.count(), store._excerpts.count(), store._documents.count()),
-        "keyword": sorted(p.id for p in keyword.paragraphs),
-        "keyword_hits": [[p.id for p, _ in keyword.search(q, 5)] for q in QUESTIONS],
+        "keyword": sorted(pid for pid in keyword.ids if pid),
+        "keyword_hits": [[pid for pid, _ in keyword.search(q, 5)] for q in QUESTIONS],
         "ask": [[p.paragraph.id for p in retriever.retrieve(q, 5)] for q in QUESTIONS],
     }
 
