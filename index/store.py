@@ -16,7 +16,7 @@ import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
 from index.layout import node_metadata
-from index.records import Document, DocumentSummary, Excerpt, Paragraph
+from index.records import Document, DocumentSummary, EmbeddedDocument, Excerpt, Paragraph
 
 # Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
 SCHEMA = "3"  # 3: llama-index node layout, write generations, a documents collection; 2: excerpt vectors
@@ -301,50 +301,59 @@ class ParagraphStore:
         excerpts: Sequence[Excerpt] = (),
         excerpt_vectors: np.ndarray | None = None,
     ) -> None:
-        """Make the store hold exactly these paragraphs for the document, never less than a whole version of it.
+        """Make the store hold exactly these paragraphs for the document (see replace_documents)."""
+        self.replace_documents(
+            [EmbeddedDocument(document, tuple(paragraphs), vectors, tuple(excerpts), excerpt_vectors)]
+        )
+
+    def replace_documents(self, batch: Sequence[EmbeddedDocument]) -> None:
+        """Make the store hold exactly these paragraphs for each document, never less than a whole version of one.
 
         The new rows are written under a fresh generation id beside the old ones; one upsert of the
-        document's record then makes them the live ones (the completion mark, written last), and
-        only after it are the old rows deleted. A kill at any step leaves the old version or the
-        new one listed, and leftovers that `recover` (run by every ingest) sweeps away.
+        documents' records then makes them the live ones (the completion mark, written last), and
+        only after it are the old rows deleted. A kill at any step leaves each document's old version
+        or its new one listed, and leftovers that `recover` (run by every ingest) sweeps away.
+        Several documents share each step, so a corpus of small files costs few writes.
         """
-        if len(paragraphs) != len(vectors):
-            raise StoreError(f"{document.id}: {len(paragraphs)} paragraphs but {len(vectors)} vectors")
-        if excerpt_vectors is not None and len(excerpts) != len(excerpt_vectors):
-            raise StoreError(f"{document.id}: {len(excerpts)} excerpts but {len(excerpt_vectors)} vectors")
-        if excerpts and excerpt_vectors is None:
-            raise StoreError(f"{document.id}: {len(excerpts)} excerpts but no vectors")
+        for item in batch:
+            _check(item)
+        if not batch:
+            return
         generation = uuid.uuid4().hex[:12]
         self.checkpoint("text")
-        self._write_text(document)
-        old = self._read_record(document.id)
+        for item in batch:
+            self._write_text(item.document)
+        old = self._read_records_of([item.document.id for item in batch])
         self.checkpoint("begin")
-        pending = old or _Record(_summary(document, 0), "", "")
-        self._put_record(replace(pending, pending=generation))
+        self._put_records(
+            [
+                replace(old.get(item.document.id) or _Record(_summary(item.document, 0), "", ""), pending=generation)
+                for item in batch
+            ]
+        )
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
         numbered: dict[str, int] = {}
-        excerpt_ids = []
-        for e in excerpts:
-            excerpt_ids.append(f"{_row_id(e.paragraph_id, generation)}/{numbered.get(e.paragraph_id, 0)}")
-            numbered[e.paragraph_id] = numbered.get(e.paragraph_id, 0) + 1
-        for begin in range(0, len(excerpts), self._batch):
-            self.checkpoint("excerpts")
-            part = excerpts[begin : begin + self._batch]
-            assert excerpt_vectors is not None
-            self._excerpts.add(
-                ids=excerpt_ids[begin : begin + len(part)],
-                embeddings=excerpt_vectors[begin : begin + len(part)].tolist(),
-                documents=[e.text for e in part],
-                metadatas=[_excerpt_metadata(e, generation) for e in part],
-            )
-        for begin in range(0, len(paragraphs), self._batch):
-            self.checkpoint("paragraphs")
-            chunk = paragraphs[begin : begin + self._batch]
-            metadatas = []
-            for i, p in enumerate(chunk, start=begin):
+        for item in batch:
+            for e in item.excerpts:
+                n = numbered.get(e.paragraph_id, 0)
+                numbered[e.paragraph_id] = n + 1
+                ids.append(f"{_row_id(e.paragraph_id, generation)}/{n}")
+                texts.append(e.text)
+                metadatas.append(_excerpt_metadata(e, generation))
+        vectors = [item.excerpt_vectors for item in batch if item.excerpts]
+        self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, texts, metadatas)
+        ids, texts, metadatas = [], [], []
+        for item in batch:
+            paragraphs = item.paragraphs
+            for i, p in enumerate(paragraphs):
                 previous = paragraphs[i - 1].id if i > 0 else None
                 following = paragraphs[i + 1].id if i + 1 < len(paragraphs) else None
+                ids.append(_row_id(p.id, generation))
+                texts.append(p.text)
                 metadatas.append(
-                    node_metadata(document, p, previous, following)
+                    node_metadata(item.document, p, previous, following)
                     | {
                         "paragraph_id": p.id,
                         "start": p.start,
@@ -353,17 +362,33 @@ class ParagraphStore:
                         "excerpts": numbered.get(p.id, 0),
                     }
                 )
-            self._collection.add(
-                ids=[_row_id(p.id, generation) for p in chunk],
-                embeddings=vectors[begin : begin + len(chunk)].tolist(),
-                documents=[p.text for p in chunk],
-                metadatas=metadatas,
-            )
+        self._add(self._collection, "paragraphs", ids, np.concatenate([i.vectors for i in batch]), texts, metadatas)
         self.checkpoint("switch")
-        self._put_record(_Record(_summary(document, len(paragraphs)), generation, generation))
+        switched = [_Record(_summary(i.document, len(i.paragraphs)), generation, generation) for i in batch]
+        self._put_records(switched)
         self.checkpoint("revision")
         self._bump_revision()
-        self._settle(document.id)
+        self._settle_many(switched)
+
+    def _add(
+        self,
+        collection: Any,
+        step: str,
+        ids: list[str],
+        vectors: np.ndarray | None,
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+    ) -> None:
+        for begin in range(0, len(ids), self._batch):
+            self.checkpoint(step)
+            end = begin + self._batch
+            assert vectors is not None
+            collection.add(
+                ids=ids[begin:end],
+                embeddings=vectors[begin:end].tolist(),
+                documents=texts[begin:end],
+                metadatas=metadatas[begin:end],
+            )
 
     def remove_document(self, doc_id: str) -> None:
         """Unlist the document first (one upsert), then delete its rows and its record."""
@@ -396,19 +421,24 @@ class ParagraphStore:
     def _settle(self, doc_id: str) -> None:
         """Delete the document's rows of every generation but the live one, then clear its pending mark."""
         record = self._read_record(doc_id)
-        if record is None:
-            return
+        if record is not None:
+            self._settle_many([record])
+
+    def _settle_many(self, records: Sequence[_Record]) -> None:
         self.checkpoint("sweep")
-        stale: dict[str, Any] = {"$and": [{"doc_id": doc_id}, {"generation": {"$ne": record.generation}}]}
-        if not record.generation:
-            stale = {"doc_id": doc_id}
-        self._collection.delete(where=stale)
-        self._excerpts.delete(where=stale)
+        by_generation: dict[str, list[str]] = {}
+        for record in records:
+            by_generation.setdefault(record.generation, []).append(record.summary.id)
+        for generation, doc_ids in by_generation.items():
+            documents = {"doc_id": {"$in": doc_ids}}
+            stale = {"$and": [documents, {"generation": {"$ne": generation}}]} if generation else documents
+            self._collection.delete(where=stale)
+            self._excerpts.delete(where=stale)
         self.checkpoint("settle")
-        if record.generation:
-            self._put_record(replace(record, pending=""))
-        else:
-            self._documents.delete(ids=[doc_id])
+        self._put_records([replace(r, pending="") for r in records if r.generation])
+        gone = [r.summary.id for r in records if not r.generation]
+        if gone:
+            self._documents.delete(ids=gone)
 
     def _write_text(self, document: Document) -> None:
         self._texts.mkdir(parents=True, exist_ok=True)
@@ -419,25 +449,33 @@ class ParagraphStore:
             os.replace(partial, file)  # atomic: a kill never leaves half a text under the real name
 
     def _read_record(self, doc_id: str) -> _Record | None:
-        page = self._documents.get(ids=[doc_id], include=["metadatas"])
-        return _record(doc_id, page["metadatas"][0]) if page["ids"] else None
+        return self._read_records_of([doc_id]).get(doc_id)
+
+    def _read_records_of(self, doc_ids: Sequence[str]) -> dict[str, _Record]:
+        page = self._documents.get(ids=list(doc_ids), include=["metadatas"])
+        return {doc_id: _record(doc_id, meta) for doc_id, meta in zip(page["ids"], page["metadatas"], strict=True)}
 
     def _put_record(self, record: _Record) -> None:
-        s = record.summary
+        self._put_records([record])
+
+    def _put_records(self, records: Sequence[_Record]) -> None:
+        if not records:
+            return
         self._documents.upsert(
-            ids=[s.id],
-            embeddings=[[0.0]],  # Chroma wants a vector per row; records are looked up by id only
+            ids=[r.summary.id for r in records],
+            embeddings=[[0.0]] * len(records),  # Chroma wants a vector per row; records are looked up by id only
             metadatas=[
                 {
-                    "title": s.title,
-                    "date": s.date or "",
-                    "outlet": s.outlet or "",
-                    "root": s.root,
-                    "content_hash": s.content_hash,
-                    "paragraphs": s.paragraphs,
-                    "generation": record.generation,
-                    "pending": record.pending,
+                    "title": r.summary.title,
+                    "date": r.summary.date or "",
+                    "outlet": r.summary.outlet or "",
+                    "root": r.summary.root,
+                    "content_hash": r.summary.content_hash,
+                    "paragraphs": r.summary.paragraphs,
+                    "generation": r.generation,
+                    "pending": r.pending,
                 }
+                for r in records
             ],
         )
         self._records = None  # this process's own write: re-read at the next use
@@ -447,6 +485,15 @@ class ParagraphStore:
         self._documents.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
         self._records = None
         self._records_revision = None
+
+
+def _check(item: EmbeddedDocument) -> None:
+    doc_id = item.document.id
+    if len(item.paragraphs) != len(item.vectors):
+        raise StoreError(f"{doc_id}: {len(item.paragraphs)} paragraphs but {len(item.vectors)} vectors")
+    if item.excerpts and (item.excerpt_vectors is None or len(item.excerpts) != len(item.excerpt_vectors)):
+        count = "no" if item.excerpt_vectors is None else len(item.excerpt_vectors)
+        raise StoreError(f"{doc_id}: {len(item.excerpts)} excerpts but {count} vectors")
 
 
 def _row_id(paragraph_id: str, generation: str) -> str:

@@ -13,31 +13,14 @@ from kill_points import HashingEmbedder, check_every_kill_point, open_store, run
 
 from index.ingest import ingest
 
-# Every step of one document's write and of one removal, and a kill between two write batches of a
-# document larger than the batch (in tests the batch is 3 rows; Chroma's is 5,461).
-KILL_POINTS = {
-    "text #1",
-    "begin #1",
-    "excerpts #1",
-    "paragraphs #1",
-    "switch #1",
-    "revision #1",
-    "sweep #1",
-    "settle #1",
-    "excerpts #3",
-    "paragraphs #3",
-    "unlist #1",
-    "revision #4",
-    "sweep #4",
-    "settle #4",
-}
-
 
 @pytest.mark.slow
 def test_a_kill_at_any_write_step_then_a_rerun_reaches_the_uninterrupted_store(tmp_path: Path) -> None:
-    rows = check_every_kill_point(tmp_path, batch=3, large=9, only=KILL_POINTS)
+    rows = check_every_kill_point(tmp_path, batch=3, large=9)
 
-    assert {row["step"] for row in rows} == KILL_POINTS
+    steps = {row["step"].split(" #")[0] for row in rows}
+    assert steps == {"text", "begin", "excerpts", "paragraphs", "switch", "revision", "sweep", "settle", "unlist"}
+    assert {"excerpts #2", "paragraphs #2"} <= {row["step"] for row in rows}  # a kill between two write batches
     assert [row["step"] for row in rows if not row["killed"]] == []
     assert [row["step"] for row in rows if not row["whole"]] == []  # between kill and re-run, no half document
     assert [(row["step"], row["differs"]) for row in rows if not row["equal"]] == []
@@ -63,5 +46,5 @@ def test_a_document_killed_before_its_switch_keeps_its_old_version_listed(tmp_pa
     assert [p.text for p in reader.paragraphs("change.md")] == old
     assert {d.id: d.paragraphs for d in reader.documents()}["change.md"] == len(old)
     assert reader.paragraph_collection.count() > reader.count()  # the new rows are there, not yet live
-    assert reader.recover() == ["change.md"]
+    assert reader.recover() == ["change.md", "large.md", "new.md"]  # the three written in one batch
     assert reader.paragraph_collection.count() == reader.count()
