@@ -68,6 +68,7 @@ class KeywordIndex:
         self.manifest: dict[str, str] = {}  # document id -> generation indexed
         self._slots: dict[str, list[int]] = {}  # document id -> its slots
         self.document_frequency = _Frequencies(self)
+        self._stats: tuple[int, float] | None = None  # (live paragraphs, their total length), cached
 
     # --- building ------------------------------------------------------------------------------
 
@@ -108,6 +109,7 @@ class KeywordIndex:
             self.manifest[doc_id] = generation
         self._lengths = np.concatenate([self._lengths, np.asarray(lengths, dtype=np.float32)])
         self._alive = np.concatenate([self._alive, np.ones(len(lengths), dtype=bool)])
+        self._stats = None
         for term, (slots, counts) in new.items():
             add = (np.asarray(slots, dtype=np.int32), np.asarray(counts, dtype=np.float32))
             old = self._postings.get(term)
@@ -121,6 +123,7 @@ class KeywordIndex:
         if not slots:
             return
         self._alive[slots] = False
+        self._stats = None
         for slot in slots:
             self.ids[slot] = ""
         if (~self._alive).sum() > _COMPACT_AT * max(len(self._alive), 1):
@@ -171,6 +174,7 @@ class KeywordIndex:
         self._doc_of = [self._doc_of[i] for i in keep]
         self._lengths = self._lengths[keep]
         self._alive = np.ones(len(keep), dtype=bool)
+        self._stats = None
         self._slots = {}
         for slot, doc_id in enumerate(self._doc_of):
             self._slots.setdefault(doc_id, []).append(slot)
@@ -178,7 +182,14 @@ class KeywordIndex:
     # --- reading -------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._alive.sum())
+        if self._stats is None:  # every change of the alive mask resets it
+            self._stats = (int(self._alive.sum()), float(self._lengths[self._alive].sum()))
+        return self._stats[0]
+
+    def _average_length(self) -> float:
+        n = len(self)
+        assert self._stats is not None
+        return self._stats[1] / max(n, 1)
 
     def search(self, question: str, k: int, doc_ids: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """The k best paragraph ids for the question's terms, with BM25 scores; only these documents', if given."""
@@ -191,7 +202,7 @@ class KeywordIndex:
             alive = np.zeros_like(self._alive)
             for doc_id in doc_ids:
                 alive[self._slots.get(doc_id, [])] = True
-        average = float(self._lengths[self._alive].sum()) / n
+        average = self._average_length()
         scores = np.zeros(len(self._alive), dtype=np.float32)
         for term in query:
             if term not in self._postings:
