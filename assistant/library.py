@@ -84,7 +84,11 @@ class Library:
         self, paths: Iterable[str | Path], progress: Progress | None = None, root: str | Path | None = None
     ) -> IngestReport:
         """Index files and folders; with root, files under it get ids relative to it."""
-        return ingest(paths, self.store, self.embedder, progress, root)
+        report = ingest(paths, self.store, self.embedder, progress, root)
+        if report.added or report.updated or report.removed:
+            # The keyword index follows the changed documents now, so the next question does not wait for it.
+            _ = self.retriever.keyword
+        return report
 
     def documents(self) -> list[DocumentSummary]:
         return self.store.documents()
@@ -149,7 +153,7 @@ class Library:
         # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
         pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
         answerer = ExtractiveAnswerer(
-            self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
+            self.retriever.last_keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
         )
         return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter())
 

@@ -147,6 +147,7 @@ def phase(name: str, work: Path, *extra: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paragraphs", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder and keep it")
     parser.add_argument("--phase", choices=["build", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--host", default=None, help=argparse.SUPPRESS)
@@ -158,9 +159,13 @@ def main() -> None:
     if args.phase == "measure":
         print(json.dumps(measure(args.work, args.host, args.port)))
         return
-    work = Path(tempfile.mkdtemp(prefix="briefing-scale-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="briefing-scale-"))
     try:
-        built = phase("build", work, "--paragraphs", str(args.paragraphs))
+        if (work / "built.json").exists():
+            built = json.loads((work / "built.json").read_text())
+        else:
+            built = phase("build", work, "--paragraphs", str(args.paragraphs))
+            (work / "built.json").write_text(json.dumps(built))
         print(f"built {built['paragraphs']} paragraphs in {built['documents']} documents in {built['build_s']:.0f} s")
         embedded = phase("measure", work) | {"cli_documents_s": cli_documents(work, None, 0)}
         port = free_port()
@@ -187,7 +192,8 @@ def main() -> None:
             server.wait(timeout=30)
         print_table(built, embedded, served)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 TARGETS = {

@@ -11,7 +11,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.keyword import STOPWORDS, KeywordIndex, terms
-from index.records import Paragraph, Passage
+from index.records import Passage
 from index.store import ParagraphStore
 
 RRF_K = 60  # the constant of Cormack et al. (2009); ranks matter, raw scores of the two sides do not mix
@@ -55,42 +55,44 @@ class Retriever:
         dense = self.store.nearest(vector, pool)
         keyword = self.keyword
         with self._lock:  # a concurrent sync updates the index in place
-            lexical_ids = keyword.search(question, pool)
-        by_id = {p.id: p for p, _ in dense}
+            lexical = keyword.search(question, pool)
         best_excerpt: dict[str, float] = {}
-        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3):
+        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3, with_text=False):
             best_excerpt.setdefault(excerpt.paragraph_id, similarity)
-        # The keyword side holds ids only: the paragraphs it found beyond the dense ones are read by id.
-        missing = list(
-            dict.fromkeys(pid for pid in [*best_excerpt, *(pid for pid, _ in lexical_ids)] if pid not in by_id)
-        )
-        by_id |= {p.id: p for p in self.store.paragraphs_by_id(missing)}
-        lexical = [(by_id[pid], score) for pid, score in lexical_ids if pid in by_id]
+        # Fused on ids alone; only the k that win are read from the store (the dense side brought its own).
         fused: dict[str, _Fused] = {}
         for rank, (paragraph, similarity) in enumerate(dense):
-            entry = fused.setdefault(paragraph.id, _Fused(paragraph))
+            entry = fused.setdefault(paragraph.id, _Fused(paragraph.id))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.dense = similarity
         for rank, (pid, similarity) in enumerate(best_excerpt.items()):
-            if pid not in by_id:
-                continue
-            entry = fused.setdefault(pid, _Fused(by_id[pid]))
+            entry = fused.setdefault(pid, _Fused(pid))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.dense = max(entry.dense or 0.0, similarity)
-        for rank, (paragraph, bm25) in enumerate(lexical):
-            entry = fused.setdefault(paragraph.id, _Fused(paragraph))
+        for rank, (pid, bm25) in enumerate(lexical):
+            entry = fused.setdefault(pid, _Fused(pid))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.lexical = bm25
-        ranked = sorted(fused.values(), key=lambda e: (-e.score, e.paragraph.id))
+        ranked = sorted(fused.values(), key=lambda e: (-e.score, e.id))
+        known = {p.id: p for p, _ in dense}
+        wanted = [e.id for e in ranked[:k] if e.id not in known]
+        known |= {p.id: p for p in self.store.paragraphs_by_id(wanted)}
+        # A paragraph gone between the searches and the read (its document just replaced) is left out.
+        found = [e for e in ranked[: k + len(wanted)] if e.id in known][:k]
         return [
-            Passage(paragraph=e.paragraph, score=e.score, dense=e.dense, lexical=e.lexical, rank=rank + 1)
-            for rank, e in enumerate(ranked[:k])
+            Passage(paragraph=known[e.id], score=e.score, dense=e.dense, lexical=e.lexical, rank=rank + 1)
+            for rank, e in enumerate(found)
         ]
+
+    @property
+    def last_keyword(self) -> KeywordIndex:
+        """The keyword index the last retrieval used, without asking the store whether it changed since."""
+        return self._keyword if self._keyword is not None else self.keyword
 
 
 @dataclass
 class _Fused:
-    paragraph: Paragraph
+    id: str
     score: float = 0.0
     dense: float | None = None
     lexical: float | None = None

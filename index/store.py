@@ -197,12 +197,15 @@ class ParagraphStore:
         return found
 
     def nearest_excerpts(
-        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, with_text: bool = True
     ) -> list[tuple[Excerpt, float]]:
-        """The k excerpts nearest the vector (among those matching the Chroma `where`), with cosine similarity."""
+        """The k excerpts nearest the vector (among those matching the Chroma `where`), with cosine similarity.
+
+        Without text, the excerpts say only where they are: what ranking needs, read faster.
+        """
         return [
             (_excerpt(meta, text), similarity)
-            for _, meta, text, similarity in self._query(self._excerpts, vector, k, where)
+            for _, meta, text, similarity in self._query(self._excerpts, vector, k, where, with_text)
         ]
 
     def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
@@ -249,7 +252,7 @@ class ParagraphStore:
         return rows
 
     def _query(
-        self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None
+        self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None, with_text: bool = True
     ) -> list[tuple[str, Any, str, float]]:
         # Rows of a generation not (or no longer) live are left out here rather than by a where filter,
         # which would make every query scan metadata (70 ms at 100k rows); they exist only while a
