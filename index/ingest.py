@@ -24,6 +24,7 @@ def ingest(
     embedder: Callable[[], Embedder],
     progress: Progress | None = None,
     root: str | Path | None = None,
+    max_text_chars: int | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files: add new, replace changed, skip unchanged, drop deleted.
 
@@ -31,7 +32,7 @@ def ingest(
     is called only when something needs embedding, so an unchanged corpus costs no model load.
     """
     began = time.perf_counter()
-    loaded = load_paths(paths, root)
+    loaded = load_paths(paths, root, max_text_chars)  # a file over max_text_chars fails with the limit named
     # A store written by an older version cannot be read by this one: it is re-indexed whole.
     if not store.schema_current():
         store.reset()
