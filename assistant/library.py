@@ -27,6 +27,7 @@ from index.store import ParagraphStore
 if TYPE_CHECKING:
     from assistant.brief import BriefSection
     from assistant.llm import LLMAnswerer
+    from index.llama import HybridRetriever
 
 
 ANSWER_POOL_EXTRA = 3
@@ -182,9 +183,13 @@ class Library:
         def model() -> Embedder:
             return _Embedding(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
 
-        return ingest(
+        report = ingest(
             paths, self.store, model, tracked, root, embedded=embedded, max_text_chars=self.settings.max_text_chars
         )
+        if report.added or report.updated or report.removed:
+            # The keyword index follows the changed documents now, so the next question does not wait for it.
+            _ = self.retriever.keyword
+        return report
 
     def embed_ahead(self, paths: Iterable[str | Path], root: str | Path | None = None) -> dict[str, np.ndarray]:
         """The vectors index() will need for these files, computed with no lock held (for index(ahead=...)).
@@ -231,6 +236,12 @@ class Library:
     def document_text(self, doc_id: str) -> str | None:
         return self.store.document_text(doc_id)
 
+    def as_llama_retriever(self, k: int | None = None) -> HybridRetriever:
+        """This library's hybrid retrieval as a llama-index retriever (imports llama-index, 2-3 s, on first use)."""
+        from index.llama import HybridRetriever
+
+        return HybridRetriever(self.retriever, k or self.settings.top_k)
+
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k or self.settings.top_k)
 
@@ -273,7 +284,7 @@ class Library:
         # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
         pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
         answerer = ExtractiveAnswerer(
-            self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
+            self.retriever.last_keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
         )
         return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,17 @@ class Excerpt:
     text: str
     start: int  # offsets into Paragraph.text
     end: int
+
+
+@dataclass(frozen=True)
+class EmbeddedDocument:
+    """A document cut into paragraphs and excerpts, each with its vector (rows of `vectors`): ready to write."""
+
+    document: Document
+    paragraphs: tuple[Paragraph, ...]
+    vectors: Any  # numpy float32 array, one row per paragraph
+    excerpts: tuple[Excerpt, ...] = ()
+    excerpt_vectors: Any = None  # one row per excerpt
 
 
 @dataclass(frozen=True)

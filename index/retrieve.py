@@ -2,105 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import math
-import re
-import shutil
 import threading
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.embed import Embedder
-from index.records import Paragraph, Passage
+from index.keyword import STOPWORDS, KeywordIndex, terms
+from index.records import Passage
 from index.store import ParagraphStore
 
 RRF_K = 60  # the constant of Cormack et al. (2009); ranks matter, raw scores of the two sides do not mix
-_STOPWORD_TEXT = """
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having
-he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-nor not of off on once only or other our ours ourselves out over own same she should so some such than
-that the their theirs them themselves then there these they this those through to too under until up very
-was we were what when where which while who whom why will with would you your yours yourself yourselves
-s t don re ll ve d m o y according said say says
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed content words: the vocabulary BM25 and the answerer share."""
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(words))
-
-
-class KeywordIndex:
-    """BM25 over a collection's paragraphs, cached on disk per store revision so no question rebuilds it."""
-
-    def __init__(self, paragraphs: list[Paragraph], model: object, document_frequency: dict[str, int]) -> None:
-        self.paragraphs = paragraphs
-        self._model = model
-        self.document_frequency = document_frequency
-
-    @classmethod
-    def build(cls, paragraphs: list[Paragraph]) -> KeywordIndex:
-        import bm25s
-
-        tokens = [terms(f"{p.heading} {p.text}") for p in paragraphs]
-        model = bm25s.BM25()
-        if paragraphs:
-            model.index(tokens, show_progress=False)
-        frequency = Counter(term for row in tokens for term in set(row))
-        return cls(paragraphs, model, dict(frequency))
-
-    @classmethod
-    def for_store(cls, store: ParagraphStore, cache_dir: Path) -> KeywordIndex:
-        """Load the index for the store's current revision, building and saving it when missing."""
-        import bm25s
-
-        folder = cache_dir / store.name / store.revision()
-        try:
-            paragraphs = [Paragraph(**row) for row in json.loads((folder / "paragraphs.json").read_text())]
-            frequency = json.loads((folder / "df.json").read_text())
-            model = bm25s.BM25.load(str(folder / "bm25")) if paragraphs else None
-            return cls(paragraphs, model, frequency)
-        except (OSError, ValueError, TypeError, KeyError):
-            pass  # missing or unreadable: rebuild below
-        index = cls.build(store.paragraphs())
-        if (cache_dir / store.name).exists():
-            shutil.rmtree(cache_dir / store.name, ignore_errors=True)  # older revisions are dead weight
-        folder.mkdir(parents=True, exist_ok=True)
-        if index.paragraphs:
-            index._model.save(str(folder / "bm25"))  # type: ignore[attr-defined]
-        (folder / "df.json").write_text(json.dumps(index.document_frequency))
-        (folder / "paragraphs.json").write_text(json.dumps([asdict(p) for p in index.paragraphs]))
-        return index
-
-    def search(self, question: str, k: int) -> list[tuple[Paragraph, float]]:
-        query = terms(question)
-        if not self.paragraphs or not query:
-            return []
-        docs, scores = self._model.retrieve(  # type: ignore[attr-defined]
-            [query], k=min(k, len(self.paragraphs)), show_progress=False
-        )
-        return [(self.paragraphs[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
-
-    def idf(self, term: str) -> float:
-        """Inverse document frequency of a stemmed term; unseen terms get the highest value."""
-        n = max(len(self.paragraphs), 1)
-        df = self.document_frequency.get(term, 0)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+__all__ = ["RRF_K", "STOPWORDS", "KeywordIndex", "Retriever", "terms"]
 
 
 class Retriever:
@@ -118,10 +33,11 @@ class Retriever:
 
     @property
     def keyword(self) -> KeywordIndex:
-        revision = self.store.revision()
+        revision = self.store.refresh()
         with self._lock:
             if self._keyword is None or revision != self._revision:
-                self._keyword = KeywordIndex.for_store(self.store, self._cache_dir)
+                # Updated in place, one document at a time: a new upload costs its own paragraphs only.
+                self._keyword = KeywordIndex.for_store(self.store, self._cache_dir, self._keyword)
                 self._revision = revision
             return self._keyword
 
@@ -137,38 +53,46 @@ class Retriever:
         """
         vector = self.embed_question(question) if vector is None else vector
         dense = self.store.nearest(vector, pool)
-        lexical = self.keyword.search(question, pool)
-        by_id = {p.id: p for p, _ in dense} | {p.id: p for p, _ in lexical}
+        keyword = self.keyword
+        with self._lock:  # a concurrent sync updates the index in place
+            lexical = keyword.search(question, pool)
         best_excerpt: dict[str, float] = {}
-        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3):
+        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3, with_text=False):
             best_excerpt.setdefault(excerpt.paragraph_id, similarity)
-        missing = [pid for pid in best_excerpt if pid not in by_id]
-        by_id |= {p.id: p for p in self.store.paragraphs_by_id(missing)}
+        # Fused on ids alone; only the k that win are read from the store (the dense side brought its own).
         fused: dict[str, _Fused] = {}
         for rank, (paragraph, similarity) in enumerate(dense):
-            entry = fused.setdefault(paragraph.id, _Fused(paragraph))
+            entry = fused.setdefault(paragraph.id, _Fused(paragraph.id))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.dense = similarity
         for rank, (pid, similarity) in enumerate(best_excerpt.items()):
-            if pid not in by_id:
-                continue
-            entry = fused.setdefault(pid, _Fused(by_id[pid]))
+            entry = fused.setdefault(pid, _Fused(pid))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.dense = max(entry.dense or 0.0, similarity)
-        for rank, (paragraph, bm25) in enumerate(lexical):
-            entry = fused.setdefault(paragraph.id, _Fused(paragraph))
+        for rank, (pid, bm25) in enumerate(lexical):
+            entry = fused.setdefault(pid, _Fused(pid))
             entry.score += 1.0 / (RRF_K + rank + 1)
             entry.lexical = bm25
-        ranked = sorted(fused.values(), key=lambda e: (-e.score, e.paragraph.id))
+        ranked = sorted(fused.values(), key=lambda e: (-e.score, e.id))
+        known = {p.id: p for p, _ in dense}
+        wanted = [e.id for e in ranked[:k] if e.id not in known]
+        known |= {p.id: p for p in self.store.paragraphs_by_id(wanted)}
+        # A paragraph gone between the searches and the read (its document just replaced) is left out.
+        found = [e for e in ranked[: k + len(wanted)] if e.id in known][:k]
         return [
-            Passage(paragraph=e.paragraph, score=e.score, dense=e.dense, lexical=e.lexical, rank=rank + 1)
-            for rank, e in enumerate(ranked[:k])
+            Passage(paragraph=known[e.id], score=e.score, dense=e.dense, lexical=e.lexical, rank=rank + 1)
+            for rank, e in enumerate(found)
         ]
+
+    @property
+    def last_keyword(self) -> KeywordIndex:
+        """The keyword index the last retrieval used, without asking the store whether it changed since."""
+        return self._keyword if self._keyword is not None else self.keyword
 
 
 @dataclass
 class _Fused:
-    paragraph: Paragraph
+    id: str
     score: float = 0.0
     dense: float | None = None
     lexical: float | None = None

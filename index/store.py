@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,31 +15,48 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
-from index.records import Document, DocumentSummary, Excerpt, Paragraph
+from index.layout import node_metadata
+from index.records import Document, DocumentSummary, EmbeddedDocument, Excerpt, Paragraph
 
 # Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
-SCHEMA = "2"  # 2: excerpt vectors beside paragraph vectors
+SCHEMA = "3"  # 3: llama-index node layout, write generations, a documents collection; 2: excerpt vectors
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
+
+EXCERPTS_SUFFIX = ".excerpts"  # the excerpt collection beside each corpus collection
+DOCUMENTS_SUFFIX = ".documents"  # one record per document: the list, and each document's completion mark
+_LONGEST_SUFFIX = max(len(EXCERPTS_SUFFIX), len(DOCUMENTS_SUFFIX))
+
+# The write steps, in order, each announced to `checkpoint` before it runs (tests/test_crash.py kills
+# the process at each one). A document's rows are written under a fresh generation id, then one
+# upsert of its record switches it over; only then are the old generation's rows swept away.
+WRITE_STEPS = ("text", "begin", "excerpts", "paragraphs", "switch", "revision", "sweep", "settle")
+REMOVE_STEPS = ("unlist", "revision", "sweep", "settle")
 
 
 class StoreError(Exception):
     """The store cannot do what was asked; the message says what to do."""
 
 
-EXCERPTS_SUFFIX = ".excerpts"  # the excerpt collection beside each corpus collection
-
-
 def collection_name(raw: str) -> str:
     """A Chroma-safe collection name (3-512 of [a-zA-Z0-9._-], alphanumeric at both ends), room left for
-    the excerpts collection's suffix."""
+    the excerpts and documents collections' suffixes."""
     name = re.sub(r"[^a-zA-Z0-9._-]+", "-", raw)
     name = re.sub(r"[._-]{2,}", "-", name).strip("._-")
-    name = name[: 512 - len(EXCERPTS_SUFFIX)].rstrip("._-") or "corpus"
+    name = name[: 512 - _LONGEST_SUFFIX].rstrip("._-") or "corpus"
     return name if len(name) >= 3 else f"{name}-corpus"
 
 
+@dataclass(frozen=True)
+class _Record:
+    """A document's row in the documents collection: what it is, and which generation of rows is live."""
+
+    summary: DocumentSummary
+    generation: str  # "" while the document has no complete set of rows (a first write or a removal under way)
+    pending: str  # "" when settled; else a write or removal began and its leftovers must be swept
+
+
 class ParagraphStore:
-    """Paragraphs and their vectors in one Chroma collection; document metadata rides on each paragraph."""
+    """Paragraphs, their excerpts and one record per document, in three Chroma collections."""
 
     def __init__(
         self,
@@ -46,7 +66,7 @@ class ParagraphStore:
         port: int | None = None,
         texts_dir: Path | None = None,
     ) -> None:
-        if not _NAME.match(collection) or len(collection) > 512 - len(EXCERPTS_SUFFIX):
+        if not _NAME.match(collection) or len(collection) > 512 - _LONGEST_SUFFIX:
             raise StoreError(f"collection name {collection!r} is not valid: use 3-512 letters, digits, '.', '_' or '-'")
         settings = ChromaSettings(anonymized_telemetry=False)
         if host:
@@ -61,121 +81,146 @@ class ParagraphStore:
         # paragraph in place: paragraph offsets point into these texts.
         base = texts_dir or (path / "texts" if path is not None else Path(".briefing") / "texts")
         self._texts = base / collection
+        self._open()
+        self._batch = int(self._client.get_max_batch_size())
+        # Called with each write step's name before it runs: the kill-point harness's seam; a no-op otherwise.
+        self.checkpoint: Callable[[str], None] = lambda step: None
+        self._records: dict[str, _Record] | None = None
+        self._records_revision: str | None = None
+        self._excerpt_counts: dict[str, int] = {}  # paragraph row id -> its excerpts, learnt from reads
+
+    def _open(self) -> None:
         # embedding_function=None: Chroma's default embedder downloads a model; we pass vectors ourselves.
+        cosine = {"hnsw": {"space": "cosine"}}
         self._collection = self._client.get_or_create_collection(
-            collection,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
+            self.name, embedding_function=None, configuration=cosine
         )
         # Excerpts (sentences, word windows) with their own vectors: what the answerer quotes.
         self._excerpts = self._client.get_or_create_collection(
-            f"{collection}{EXCERPTS_SUFFIX}",
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
+            f"{self.name}{EXCERPTS_SUFFIX}", embedding_function=None, configuration=cosine
         )
-        self._batch = int(self._client.get_max_batch_size())
+        self._documents = self._client.get_or_create_collection(
+            f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None
+        )
+
+    @property
+    def paragraph_collection(self) -> Any:
+        """The Chroma collection of paragraphs, in llama-index's node layout (for index/llama.py)."""
+        return self._collection
 
     # --- reads -----------------------------------------------------------------------------
 
-    def count(self) -> int:
-        return int(self._collection.count())
+    def revision(self) -> str:
+        """Changes whenever a document's rows change: one small read, whatever the corpus size."""
+        # Read afresh: another process (a Chroma server's other client) may have written since we opened it.
+        metadata = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None).metadata
+        return str((metadata or {}).get("revision", "empty"))
+
+    def refresh(self) -> str:
+        """Re-read the document records if another writer changed them; returns the revision."""
+        revision = self.revision()
+        if revision != self._records_revision:
+            self._records = None
+            self._records_revision = revision
+        return revision
 
     def schema_current(self) -> bool:
         """False when the store was written by an older version and must be re-indexed whole."""
-        metadata = self._collection.metadata or {}
-        return self.count() == 0 or str(metadata.get("schema", "1")) == SCHEMA
+        metadata = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None).metadata
+        if str((metadata or {}).get("schema", "")) == SCHEMA:
+            return True
+        return int(self._collection.count()) == 0 and int(self._excerpts.count()) == 0
 
-    def revision(self) -> str:
-        """Changes whenever the paragraphs change; the keyword index keys its cache on it."""
-        # Read afresh: another process (a Chroma server's other client) may have written since we opened it.
-        metadata = self._client.get_collection(self.name, embedding_function=None).metadata or {}
-        return str(metadata.get("revision", "empty"))
+    def manifest(self) -> dict[str, str]:
+        """Document id -> the generation of its live rows: what the store holds, as a key for caches."""
+        return {doc_id: r.generation for doc_id, r in self._live().items()}
+
+    def count(self) -> int:
+        """Paragraphs of the indexed documents, from their records (no scan)."""
+        return sum(r.summary.paragraphs for r in self._live().values())
 
     def documents(self) -> list[DocumentSummary]:
         """One summary per indexed document, in id order."""
-        found: dict[str, dict[str, Any]] = {}
-        counts: dict[str, int] = {}
-        for _, metadata, _ in self._scan(include_text=False):
-            doc_id = str(metadata["doc_id"])
-            found.setdefault(doc_id, metadata)
-            counts[doc_id] = counts.get(doc_id, 0) + 1
-        return [
-            DocumentSummary(
-                id=doc_id,
-                title=str(meta.get("title", doc_id)),
-                date=_optional(meta.get("date")),
-                outlet=_optional(meta.get("outlet")),
-                root=str(meta.get("root", "")),
-                content_hash=str(meta.get("content_hash", "")),
-                paragraphs=counts[doc_id],
-            )
-            for doc_id, meta in sorted(found.items())
-        ]
+        return [r.summary for _, r in sorted(self._live().items())]
 
     def paragraphs(self, doc_id: str | None = None) -> list[Paragraph]:
         """Every paragraph (of one document, if given), in document and reading order."""
-        where = {"doc_id": doc_id} if doc_id else None
-        result = [_paragraph(pid, meta, text) for pid, meta, text in self._scan(include_text=True, where=where)]
+        live = self._live()
+        if doc_id is not None:
+            if doc_id not in live:
+                return []
+            where: dict[str, Any] | None = {"$and": [{"doc_id": doc_id}, {"generation": live[doc_id].generation}]}
+        else:
+            where = None
+        result = [
+            _paragraph(meta, text) for _, meta, text in self._scan(self._collection, where) if _is_live(meta, live)
+        ]
         return sorted(result, key=lambda p: (p.doc_id, p.start, p.id))
 
     def paragraphs_by_id(self, paragraph_ids: Sequence[str]) -> list[Paragraph]:
         """These paragraphs, in the order asked; unknown ids are left out."""
-        if not paragraph_ids:
+        rows = self._row_ids(paragraph_ids)
+        if not rows:
             return []
-        page = self._collection.get(ids=list(paragraph_ids), include=["metadatas", "documents"])
-        found = {
-            pid: _paragraph(pid, meta, text)
-            for pid, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True)
-        }
+        page = self._collection.get(ids=list(rows), include=["metadatas", "documents"])
+        found = {}
+        for row, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True):
+            self._excerpt_counts[row] = int(meta.get("excerpts", 0))
+            found[rows[row]] = _paragraph(meta, text)
         return [found[pid] for pid in paragraph_ids if pid in found]
+
+    def node_rows(self, paragraph_ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], str]]:
+        """Paragraph id -> its stored (metadata, text), as llama-index's metadata_dict_to_node reads them."""
+        rows = self._row_ids(paragraph_ids)
+        if not rows:
+            return {}
+        page = self._collection.get(ids=list(rows), include=["metadatas", "documents"])
+        return {
+            rows[row]: (dict(meta), text or "")
+            for row, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True)
+        }
 
     def document_text(self, doc_id: str) -> str | None:
         """The document's whole text as it was indexed (paragraph offsets point into it), if known."""
-        first = self._collection.get(where={"doc_id": doc_id}, include=["metadatas"], limit=1)
-        if not first["ids"]:
+        record = self._live().get(doc_id)
+        if record is None:
             return None
-        file = self._texts / f"{first['metadatas'][0]['content_hash']}.txt"
+        file = self._texts / f"{record.summary.content_hash}.txt"
         return file.read_text(encoding="utf-8") if file.exists() else None
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[Paragraph, float]]:
-        """The k paragraphs nearest the vector, with cosine similarity."""
-        total = self.count()
-        if total == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=min(k, total),
-            include=["metadatas", "documents", "distances"],
-        )
-        return [
-            (_paragraph(pid, meta, text), 1.0 - float(distance))
-            for pid, meta, text, distance in zip(
-                result["ids"][0], result["metadatas"][0], result["documents"][0], result["distances"][0], strict=True
-            )
-        ]
+    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[Paragraph, float]]:
+        """The k paragraphs nearest the vector (among those matching the Chroma `where`), with cosine similarity."""
+        found = []
+        for row, meta, text, similarity in self._query(self._collection, vector, k, where):
+            self._excerpt_counts[row] = int(meta.get("excerpts", 0))
+            found.append((_paragraph(meta, text), similarity))
+        return found
 
-    def nearest_excerpts(self, vector: np.ndarray, k: int) -> list[tuple[Excerpt, float]]:
-        """The k excerpts nearest the vector, with cosine similarity."""
-        total = int(self._excerpts.count())
-        if total == 0:
-            return []
-        result = self._excerpts.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, total), include=["metadatas", "documents", "distances"]
-        )
+    def nearest_excerpts(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, with_text: bool = True
+    ) -> list[tuple[Excerpt, float]]:
+        """The k excerpts nearest the vector (among those matching the Chroma `where`), with cosine similarity.
+
+        Without text, the excerpts say only where they are: what ranking needs, read faster.
+        """
         return [
-            (_excerpt(meta, text), 1.0 - float(distance))
-            for meta, text, distance in zip(
-                result["metadatas"][0], result["documents"][0], result["distances"][0], strict=True
-            )
+            (_excerpt(meta, text), similarity)
+            for _, meta, text, similarity in self._query(self._excerpts, vector, k, where, with_text)
         ]
 
     def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
         """The excerpts of these paragraphs with their vectors, in paragraph and reading order."""
-        if not paragraph_ids:
+        rows = self._row_ids(paragraph_ids)
+        unknown = [row for row in rows if row not in self._excerpt_counts]
+        if unknown:  # paragraphs never read in this process: their excerpt counts ride on their rows
+            page = self._collection.get(ids=unknown, include=["metadatas"])
+            for row, meta in zip(page["ids"], page["metadatas"], strict=True):
+                self._excerpt_counts[row] = int(meta.get("excerpts", 0))
+        ids = [f"{row}/{i}" for row in rows for i in range(self._excerpt_counts.get(row, 0))]
+        if not ids:
             return []
-        page = self._excerpts.get(
-            where={"paragraph_id": {"$in": list(paragraph_ids)}}, include=["metadatas", "documents", "embeddings"]
-        )
+        # By id, not with a where filter: a filtered get grows with the collection (15-18 ms at 100k rows).
+        page = self._excerpts.get(ids=ids, include=["metadatas", "documents", "embeddings"])
         found = [
             (_excerpt(meta, text), np.asarray(vector, dtype=np.float32))
             for meta, text, vector in zip(page["metadatas"], page["documents"], page["embeddings"], strict=True)
@@ -183,15 +228,69 @@ class ParagraphStore:
         order = {pid: i for i, pid in enumerate(paragraph_ids)}
         return sorted(found, key=lambda pair: (order.get(pair[0].paragraph_id, 0), pair[0].start))
 
-    def _scan(self, include_text: bool, where: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+    def _live(self) -> dict[str, _Record]:
+        """The documents whose rows are complete, by id; cached until the revision changes."""
+        if self._records is None:
+            records = self._read_records()
+            self._records = {doc_id: r for doc_id, r in records.items() if r.generation}
+        return self._records
+
+    def _read_records(self) -> dict[str, _Record]:
+        records = {}
+        for doc_id, meta, _ in self._scan(self._documents, None):
+            records[doc_id] = _record(doc_id, meta)
+        return records
+
+    def _row_ids(self, paragraph_ids: Sequence[str]) -> dict[str, str]:
+        """Chroma row id -> paragraph id, for the paragraphs of indexed documents."""
+        live = self._live()
+        rows = {}
+        for pid in paragraph_ids:
+            record = live.get(pid.rsplit("#p", 1)[0])
+            if record is not None:
+                rows[_row_id(pid, record.generation)] = pid
+        return rows
+
+    def _query(
+        self, collection: Any, vector: np.ndarray, k: int, where: dict[str, Any] | None, with_text: bool = True
+    ) -> list[tuple[str, Any, str, float]]:
+        # Rows of a generation not (or no longer) live are left out here rather than by a where filter,
+        # which would make every query scan metadata (70 ms at 100k rows); they exist only while a
+        # write is under way or after a crash, until the next `briefing index` sweeps them.
+        live = self._live()
+        if not live:
+            return []
+        wanted = k + 8
+        while True:
+            result = collection.query(
+                query_embeddings=[vector.tolist()],
+                n_results=wanted,
+                where=where,
+                include=["metadatas", "documents", "distances"],
+            )
+            rows = list(
+                zip(
+                    result["ids"][0],
+                    result["metadatas"][0],
+                    result["documents"][0],
+                    result["distances"][0],
+                    strict=True,
+                )
+            )
+            kept = [(row, meta, text, 1.0 - float(d)) for row, meta, text, d in rows if _is_live(meta, live)]
+            if len(kept) >= k or len(rows) < wanted:
+                return kept[:k]
+            wanted *= 4
+
+    def _scan(self, collection: Any, where: dict[str, Any] | None):  # type: ignore[no-untyped-def]
+        include = ["metadatas", "documents"] if collection is not self._documents else ["metadatas"]
         offset = 0
         while True:
-            page = self._collection.get(where=where, include=include, limit=self._batch, offset=offset)
+            page = collection.get(where=where, include=include, limit=self._batch, offset=offset)
             ids = page["ids"]
             if not ids:
                 return
-            texts = page["documents"] if include_text else [""] * len(ids)
+            texts = page["documents"] if "documents" in include else [""] * len(ids)
             yield from zip(ids, page["metadatas"], texts, strict=True)
             offset += len(ids)
 
@@ -205,68 +304,250 @@ class ParagraphStore:
         excerpts: Sequence[Excerpt] = (),
         excerpt_vectors: np.ndarray | None = None,
     ) -> None:
-        """Make the store hold exactly these paragraphs for the document.
+        """Make the store hold exactly these paragraphs for the document (see replace_documents)."""
+        self.replace_documents(
+            [EmbeddedDocument(document, tuple(paragraphs), vectors, tuple(excerpts), excerpt_vectors)]
+        )
 
-        Chroma keeps the old text when an id is added again, so a document's old paragraphs are
-        deleted before the new ones are written.
+    def replace_documents(self, batch: Sequence[EmbeddedDocument]) -> None:
+        """Make the store hold exactly these paragraphs for each document, never less than a whole version of one.
+
+        The new rows are written under a fresh generation id beside the old ones; one upsert of the
+        documents' records then makes them the live ones (the completion mark, written last), and
+        only after it are the old rows deleted. A kill at any step leaves each document's old version
+        or its new one listed, and leftovers that `recover` (run by every ingest) sweeps away.
+        Several documents share each step, so a corpus of small files costs few writes.
         """
-        if len(paragraphs) != len(vectors):
-            raise StoreError(f"{document.id}: {len(paragraphs)} paragraphs but {len(vectors)} vectors")
-        self._texts.mkdir(parents=True, exist_ok=True)
-        (self._texts / f"{document.content_hash}.txt").write_text(document.text, encoding="utf-8")
-        if excerpt_vectors is not None and len(excerpts) != len(excerpt_vectors):
-            raise StoreError(f"{document.id}: {len(excerpts)} excerpts but {len(excerpt_vectors)} vectors")
-        self._collection.delete(where={"doc_id": document.id})
-        self._excerpts.delete(where={"doc_id": document.id})
-        for begin in range(0, len(excerpts), self._batch):
-            part = excerpts[begin : begin + self._batch]
-            assert excerpt_vectors is not None
-            self._excerpts.add(
-                ids=[f"{e.paragraph_id}@{e.start}" for e in part],
-                embeddings=excerpt_vectors[begin : begin + len(part)].tolist(),
-                documents=[e.text for e in part],
-                metadatas=[
-                    {"paragraph_id": e.paragraph_id, "doc_id": e.doc_id, "start": e.start, "end": e.end} for e in part
-                ],
-            )
-        for begin in range(0, len(paragraphs), self._batch):
-            chunk = paragraphs[begin : begin + self._batch]
-            self._collection.add(
-                ids=[p.id for p in chunk],
-                embeddings=vectors[begin : begin + len(chunk)].tolist(),
-                documents=[p.text for p in chunk],
-                metadatas=[_metadata(document, p) for p in chunk],
-            )
+        for item in batch:
+            _check(item)
+        if not batch:
+            return
+        generation = uuid.uuid4().hex[:12]
+        self.checkpoint("text")
+        for item in batch:
+            self._write_text(item.document)
+        old = self._read_records_of([item.document.id for item in batch])
+        self.checkpoint("begin")
+        self._put_records(
+            [
+                replace(old.get(item.document.id) or _Record(_summary(item.document, 0), "", ""), pending=generation)
+                for item in batch
+            ]
+        )
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        numbered: dict[str, int] = {}
+        for item in batch:
+            for e in item.excerpts:
+                n = numbered.get(e.paragraph_id, 0)
+                numbered[e.paragraph_id] = n + 1
+                ids.append(f"{_row_id(e.paragraph_id, generation)}/{n}")
+                texts.append(e.text)
+                metadatas.append(_excerpt_metadata(e, generation))
+        vectors = [item.excerpt_vectors for item in batch if item.excerpts]
+        self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, texts, metadatas)
+        ids, texts, metadatas = [], [], []
+        for item in batch:
+            paragraphs = item.paragraphs
+            for i, p in enumerate(paragraphs):
+                previous = paragraphs[i - 1].id if i > 0 else None
+                following = paragraphs[i + 1].id if i + 1 < len(paragraphs) else None
+                ids.append(_row_id(p.id, generation))
+                texts.append(p.text)
+                metadatas.append(
+                    node_metadata(item.document, p, previous, following)
+                    | {
+                        "paragraph_id": p.id,
+                        "start": p.start,
+                        "end": p.end,
+                        "generation": generation,
+                        "excerpts": numbered.get(p.id, 0),
+                    }
+                )
+        self._add(self._collection, "paragraphs", ids, np.concatenate([i.vectors for i in batch]), texts, metadatas)
+        self.checkpoint("switch")
+        switched = [_Record(_summary(i.document, len(i.paragraphs)), generation, generation) for i in batch]
+        self._put_records(switched)
+        self.checkpoint("revision")
         self._bump_revision()
+        self._settle_many(switched)
+
+    def _add(
+        self,
+        collection: Any,
+        step: str,
+        ids: list[str],
+        vectors: np.ndarray | None,
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+    ) -> None:
+        for begin in range(0, len(ids), self._batch):
+            self.checkpoint(step)
+            end = begin + self._batch
+            assert vectors is not None
+            collection.add(
+                ids=ids[begin:end],
+                embeddings=vectors[begin:end].tolist(),
+                documents=texts[begin:end],
+                metadatas=metadatas[begin:end],
+            )
 
     def remove_document(self, doc_id: str) -> None:
-        self._collection.delete(where={"doc_id": doc_id})
-        self._excerpts.delete(where={"doc_id": doc_id})
+        """Unlist the document first (one upsert), then delete its rows and its record."""
+        record = self._read_record(doc_id)
+        if record is None:
+            return
+        self.checkpoint("unlist")
+        self._put_record(replace(record, generation="", pending="remove"))
+        self.checkpoint("revision")
+        self._bump_revision()
+        self._settle(doc_id)
+
+    def recover(self) -> list[str]:
+        """Finish or undo every write a crash interrupted; returns the ids of the documents it touched."""
+        touched = [doc_id for doc_id, r in self._read_records().items() if r.pending]
+        for doc_id in touched:
+            self._settle(doc_id)
+        if touched:
+            self._bump_revision()
+        return touched
+
+    def reset(self) -> None:
+        """Drop every row (a store of an older schema cannot be read): the next ingest writes it whole."""
+        for name in (self.name, f"{self.name}{EXCERPTS_SUFFIX}", f"{self.name}{DOCUMENTS_SUFFIX}"):
+            with contextlib.suppress(Exception):  # absent already; each client raises its own type
+                self._client.delete_collection(name)
+        self._open()
         self._bump_revision()
 
+    def _settle(self, doc_id: str) -> None:
+        """Delete the document's rows of every generation but the live one, then clear its pending mark."""
+        record = self._read_record(doc_id)
+        if record is not None:
+            self._settle_many([record])
+
+    def _settle_many(self, records: Sequence[_Record]) -> None:
+        self.checkpoint("sweep")
+        by_generation: dict[str, list[str]] = {}
+        for record in records:
+            by_generation.setdefault(record.generation, []).append(record.summary.id)
+        for generation, doc_ids in by_generation.items():
+            documents = {"doc_id": {"$in": doc_ids}}
+            stale = {"$and": [documents, {"generation": {"$ne": generation}}]} if generation else documents
+            self._collection.delete(where=stale)
+            self._excerpts.delete(where=stale)
+        self.checkpoint("settle")
+        self._put_records([replace(r, pending="") for r in records if r.generation])
+        gone = [r.summary.id for r in records if not r.generation]
+        if gone:
+            self._documents.delete(ids=gone)
+
+    def _write_text(self, document: Document) -> None:
+        self._texts.mkdir(parents=True, exist_ok=True)
+        file = self._texts / f"{document.content_hash}.txt"
+        if not file.exists():  # named by content: an existing file already holds this text
+            partial = file.with_suffix(f".{uuid.uuid4().hex[:8]}.part")
+            partial.write_text(document.text, encoding="utf-8")
+            os.replace(partial, file)  # atomic: a kill never leaves half a text under the real name
+
+    def _read_record(self, doc_id: str) -> _Record | None:
+        return self._read_records_of([doc_id]).get(doc_id)
+
+    def _read_records_of(self, doc_ids: Sequence[str]) -> dict[str, _Record]:
+        page = self._documents.get(ids=list(doc_ids), include=["metadatas"])
+        return {doc_id: _record(doc_id, meta) for doc_id, meta in zip(page["ids"], page["metadatas"], strict=True)}
+
+    def _put_record(self, record: _Record) -> None:
+        self._put_records([record])
+
+    def _put_records(self, records: Sequence[_Record]) -> None:
+        if not records:
+            return
+        self._documents.upsert(
+            ids=[r.summary.id for r in records],
+            embeddings=[[0.0]] * len(records),  # Chroma wants a vector per row; records are looked up by id only
+            metadatas=[
+                {
+                    "title": r.summary.title,
+                    "date": r.summary.date or "",
+                    "outlet": r.summary.outlet or "",
+                    "root": r.summary.root,
+                    "content_hash": r.summary.content_hash,
+                    "paragraphs": r.summary.paragraphs,
+                    "generation": r.generation,
+                    "pending": r.pending,
+                }
+                for r in records
+            ],
+        )
+        self._records = None  # this process's own write: re-read at the next use
+
     def _bump_revision(self) -> None:
-        self._collection.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
+        # modify() replaces the whole metadata: both keys every time.
+        self._documents.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
+        self._records = None
+        self._records_revision = None
 
 
-def _metadata(document: Document, paragraph: Paragraph) -> dict[str, str | int]:
-    # Chroma metadata values cannot be None: absent fields are stored as "".
+def _check(item: EmbeddedDocument) -> None:
+    doc_id = item.document.id
+    if len(item.paragraphs) != len(item.vectors):
+        raise StoreError(f"{doc_id}: {len(item.paragraphs)} paragraphs but {len(item.vectors)} vectors")
+    if item.excerpts and (item.excerpt_vectors is None or len(item.excerpts) != len(item.excerpt_vectors)):
+        count = "no" if item.excerpt_vectors is None else len(item.excerpt_vectors)
+        raise StoreError(f"{doc_id}: {len(item.excerpts)} excerpts but {count} vectors")
+
+
+def _row_id(paragraph_id: str, generation: str) -> str:
+    # A paragraph's Chroma row id carries its generation so a new version can be written beside the
+    # old one; the llama-index node id (in _node_content) is the plain paragraph id.
+    return f"{paragraph_id}@{generation}"
+
+
+def _is_live(meta: Any, live: dict[str, _Record]) -> bool:
+    record = live.get(str(meta.get("doc_id")))
+    return record is not None and meta.get("generation") == record.generation
+
+
+def _summary(document: Document, paragraphs: int) -> DocumentSummary:
+    return DocumentSummary(
+        id=document.id,
+        title=document.title,
+        date=document.date,
+        outlet=document.outlet,
+        root=document.root,
+        content_hash=document.content_hash,
+        paragraphs=paragraphs,
+    )
+
+
+def _record(doc_id: str, meta: Any) -> _Record:
+    summary = DocumentSummary(
+        id=doc_id,
+        title=str(meta.get("title", doc_id)),
+        date=_optional(meta.get("date")),
+        outlet=_optional(meta.get("outlet")),
+        root=str(meta.get("root", "")),
+        content_hash=str(meta.get("content_hash", "")),
+        paragraphs=int(meta.get("paragraphs", 0)),
+    )
+    return _Record(summary, str(meta.get("generation", "")), str(meta.get("pending", "")))
+
+
+def _excerpt_metadata(excerpt: Excerpt, generation: str) -> dict[str, str | int]:
     return {
-        "doc_id": document.id,
-        "title": document.title,
-        "date": document.date or "",
-        "outlet": document.outlet or "",
-        "root": document.root,
-        "path": document.path,
-        "content_hash": document.content_hash,
-        "heading": paragraph.heading,
-        "start": paragraph.start,
-        "end": paragraph.end,
+        "paragraph_id": excerpt.paragraph_id,
+        "doc_id": excerpt.doc_id,
+        "start": excerpt.start,
+        "end": excerpt.end,
+        "generation": generation,
     }
 
 
-def _paragraph(pid: str, meta: Any, text: str) -> Paragraph:
+def _paragraph(meta: Any, text: str) -> Paragraph:
     return Paragraph(
-        id=pid,
+        id=str(meta["paragraph_id"]),
         doc_id=str(meta["doc_id"]),
         text=text or "",
         start=int(meta["start"]),

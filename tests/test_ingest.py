@@ -287,28 +287,36 @@ def test_a_second_file_with_an_id_already_indexed_in_the_run_is_named_in_failed(
 # --- schema ----------------------------------------------------------------------------------
 
 
-def test_a_store_of_an_older_schema_is_reindexed_whole(indexed: Library, small_corpus: Path) -> None:
-    # Another version of the program wrote this store: its collection says schema "1".
+def test_a_store_of_an_older_schema_is_reindexed_whole(tmp_path: Path, small_corpus: Path, embedder: Embedder) -> None:
+    # A schema-2 store: paragraph rows with their own ids and no documents collection.
+    settings = make_settings(tmp_path / "old")
     client = chromadb.PersistentClient(
-        path=str(indexed.settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
+        path=str(settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
     )
-    client.get_collection(indexed.collection).modify(metadata={"schema": "1", "revision": "written-by-v1"})
-    reopened = Library(indexed.settings)
-    reopened._embedder = indexed._embedder  # type: ignore[misc]
+    old = client.get_or_create_collection("seeds", embedding_function=None, metadata={"schema": "2"})
+    old.add(
+        ids=["ferry.md#p1"],
+        embeddings=[[0.1] * 384],
+        documents=["The ferry was withdrawn."],
+        metadatas=[{"doc_id": "ferry.md", "start": 0, "end": 24, "content_hash": "old"}],
+    )
+    reopened = Library(settings)
+    reopened._embedder = embedder  # type: ignore[misc]
     assert reopened.store.schema_current() is False
 
     report = reopened.index([small_corpus])
 
-    assert report.updated == ("ferry.md", "library.md") and report.unchanged == ()
-    assert reopened.store.schema_current() is True
-    assert Library(indexed.settings).store.schema_current() is True
+    assert report.added == ("ferry.md", "library.md") and report.unchanged == ()
+    assert Library(settings).store.schema_current() is True
     assert report.paragraphs == 5
+    assert "The ferry was withdrawn." not in texts(reopened)
+    assert reopened.index([small_corpus]).unchanged == ("ferry.md", "library.md")
 
 
 def test_an_empty_store_counts_as_current(library: Library) -> None:
     assert library.store.schema_current() is True
     assert library.store.revision() == "empty"
-    assert SCHEMA == "2"
+    assert SCHEMA == "3"
 
 
 # --- what the store keeps --------------------------------------------------------------------

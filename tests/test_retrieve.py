@@ -8,7 +8,8 @@ import pytest
 
 from assistant.library import Library
 from index.embed import Embedder
-from index.retrieve import RRF_K, KeywordIndex, Retriever, terms
+from index.keyword import KeywordIndex
+from index.retrieve import RRF_K, Retriever, terms
 
 # A paraphrase of a seed fact, and a snippet only the paragraphs holding that fact contain.
 PARAPHRASES = [
@@ -70,15 +71,17 @@ def mtimes(folder: Path) -> dict[str, int]:
     return {str(f.relative_to(folder)): f.stat().st_mtime_ns for f in folder.rglob("*") if f.is_file()}
 
 
-def test_the_keyword_index_is_saved_per_store_revision(seeded_library: Library, tmp_path: Path) -> None:
+def test_the_keyword_index_is_saved_in_one_file_with_the_store_content_it_holds(
+    seeded_library: Library, tmp_path: Path
+) -> None:
     store = seeded_library.store
 
     index = KeywordIndex.for_store(store, tmp_path)
 
-    folder = tmp_path / store.name / store.revision()
-    assert (folder / "paragraphs.json").is_file() and (folder / "df.json").is_file()
-    assert any((folder / "bm25").iterdir())
-    assert len(index.paragraphs) == store.count()
+    saved = KeywordIndex.load(tmp_path / store.name / "keyword.npz")
+    assert saved is not None
+    assert saved.manifest == store.manifest() == index.manifest
+    assert len(saved) == len(index) == store.count()
 
 
 def test_an_unchanged_store_loads_the_saved_keyword_index_instead_of_rebuilding(
@@ -91,12 +94,56 @@ def test_an_unchanged_store_loads_the_saved_keyword_index_instead_of_rebuilding(
     loaded = KeywordIndex.for_store(store, tmp_path)
 
     assert mtimes(tmp_path) == saved
-    assert loaded.paragraphs == built.paragraphs
-    assert loaded.document_frequency == built.document_frequency
+    assert sorted(loaded.ids) == sorted(built.ids)
+    assert {t: loaded.document_frequency.get(t) for t in ("nvidia", "protocol", "zzz")} == {
+        t: built.document_frequency.get(t) for t in ("nvidia", "protocol", "zzz")
+    }
     question = "Nvidia CEO Jensen Huang"
-    assert [(p.id, round(s, 5)) for p, s in loaded.search(question, 5)] == [
-        (p.id, round(s, 5)) for p, s in built.search(question, 5)
+    assert [(pid, round(s, 5)) for pid, s in loaded.search(question, 5)] == [
+        (pid, round(s, 5)) for pid, s in built.search(question, 5)
     ]
+
+
+@pytest.mark.parametrize("question", ["Nvidia CEO Jensen Huang", "chips sold to China since 2022", "safety protocol"])
+def test_the_keyword_index_scores_as_bm25s_does_over_the_whole_collection(
+    seeded_library: Library, question: str
+) -> None:
+    import bm25s
+
+    paragraphs = seeded_library.store.paragraphs()
+    reference = bm25s.BM25()
+    reference.index([terms(f"{p.heading} {p.text}") for p in paragraphs], show_progress=False)
+    docs, scores = reference.retrieve([list(dict.fromkeys(terms(question)))], k=8, show_progress=False)
+
+    ours = KeywordIndex.build(paragraphs).search(question, 8)
+
+    expected = [(paragraphs[int(i)].id, round(float(s), 4)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+    assert sorted((round(s, 4), pid) for pid, s in ours) == sorted((s, pid) for pid, s in expected)
+
+
+def test_replacing_and_removing_documents_in_place_equals_building_afresh(seeded_library: Library) -> None:
+    paragraphs = seeded_library.store.paragraphs()
+    first, second = sorted({p.doc_id for p in paragraphs})[:2]
+    index = KeywordIndex.build(paragraphs)
+    edited = [p for p in paragraphs if p.doc_id == first][:3]
+
+    index.add_document(first, "g2", edited)  # the first document now has 3 paragraphs
+    index.remove_document(second)
+
+    fresh = KeywordIndex.build([p for p in paragraphs if p.doc_id not in (first, second)] + edited)
+    for question in ("Nvidia CEO Jensen Huang", "AI safety protocol signed in Beijing", "Taiwan"):
+        got = sorted((round(s, 4), pid) for pid, s in index.search(question, 10))
+        assert got == sorted((round(s, 4), pid) for pid, s in fresh.search(question, 10))
+    assert len(index) == len(fresh)
+
+
+def test_keyword_search_can_be_held_to_some_documents(seeded_library: Library) -> None:
+    index = KeywordIndex.build(seeded_library.store.paragraphs())
+    one = seeded_library.documents()[0].id
+
+    hits = index.search("Nvidia chips China", 10, doc_ids={one})
+
+    assert hits and {pid.rsplit("#p", 1)[0] for pid, _ in hits} == {one}
 
 
 def test_a_retriever_reuses_its_keyword_index_while_the_store_is_unchanged(
@@ -121,7 +168,7 @@ def harbour_library(library: Library, tmp_path: Path) -> tuple[Library, Path]:
     return library, corpus
 
 
-def test_the_keyword_index_is_rebuilt_after_an_ingest_that_changed_something(
+def test_the_keyword_index_is_updated_after_an_ingest_that_changed_something(
     harbour_library: tuple[Library, Path],
 ) -> None:
     library, corpus = harbour_library
@@ -133,9 +180,9 @@ def test_the_keyword_index_is_rebuilt_after_an_ingest_that_changed_something(
     library.index([corpus])
 
     hits = library.retriever.keyword.search("zephyr", 3)
-    assert [p.doc_id for p, _ in hits] == ["wind.md"]
+    assert [pid for pid, _ in hits] == ["wind.md#p1"]
     assert library.store.revision() != old_revision
-    assert [f.name for f in cache.iterdir()] == [library.store.revision()]  # the old revision is cleared away
+    assert [f.name for f in cache.iterdir()] == ["keyword.npz"]  # one file, updated in place
 
 
 def test_an_ingest_that_changed_nothing_keeps_the_keyword_index(harbour_library: tuple[Library, Path]) -> None:
@@ -161,7 +208,7 @@ def test_the_keyword_index_follows_changes_made_through_another_store_instance(
 
     writer.index([corpus])
 
-    assert [p.doc_id for p, _ in reader.retriever.keyword.search("zephyr", 3)] == ["wind.md"]
+    assert [pid for pid, _ in reader.retriever.keyword.search("zephyr", 3)] == ["wind.md#p1"]
 
 
 # --- terms -----------------------------------------------------------------------------------
