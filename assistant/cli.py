@@ -182,14 +182,25 @@ def ask(
         Literal["extractive", "llm"] | None,
         typer.Option(help="extractive (offline) or llm (needs BRIEFING_LLM_MODEL); default: BRIEFING_ANSWER_MODE."),
     ] = None,
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", help="Answer only from this document id (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Answer only from documents dated on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Answer only from documents dated on or before YYYY-MM-DD.")] = None,
 ) -> None:
     """Answer a question from the indexed sources, quoting and citing the paragraphs it rests on."""
+    from assistant.sources import FilterError, SourceFilter
+
     library = _library(collection, notebook)
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
     _wants_llm(library, mode)
-    answer = library.ask(question, k, mode)
+    try:
+        answer = library.ask(question, k, mode, SourceFilter.of(doc, since, until))
+    except FilterError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
     if as_json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return

@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.settings import Settings
+from assistant.sources import SourceFilter
 from assistant.verify import SupportScorer
 from index.embed import Embedder
 from index.ingest import Progress, ingest
@@ -39,6 +40,7 @@ class _Asked:
     answerer: ExtractiveAnswerer
     began: float
     retrieved: float
+    filter_note: str | None = None  # "Answered only from …": the answer states the filter it used
 
     def extractive(self) -> Answer:
         return self.answerer.answer(self.question, self.pool, self.vector)
@@ -50,15 +52,19 @@ class _Asked:
         cited = {c.paragraph.id for c in answer.citations}
         beyond = tuple(p for p in self.pool if p.paragraph.id in cited - shown)
         spent = {"retrieve": self.retrieved - self.began, "answer": done - self.retrieved, "total": done - self.began}
+        notes = answer.notes if self.filter_note is None else (self.filter_note, *answer.notes)
         return replace(
-            answer, passages=self.passages + beyond, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()}
+            answer,
+            passages=self.passages + beyond,
+            notes=notes,
+            timings_ms={name: round(s * 1000, 1) for name, s in spent.items()},
         )
 
 
 class Library:
     """Index, list, remove and ask over one collection; CLI, UI, briefs and evals all go through here."""
 
-    def __init__(self, settings: Settings, collection: str | None = None) -> None:
+    def __init__(self, settings: Settings, collection: str | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.collection = collection or settings.collection
         self.store = ParagraphStore(
@@ -70,6 +76,9 @@ class Library:
         )
         self._word_vectors: dict[str, np.ndarray] = {}  # single words, for synonym checks; grows with use
         self.retriever = Retriever(self.store, self.embedder, settings.data_dir / "bm25")
+        if embedder is not None:  # notebooks of one process share one model
+            self.__dict__["_embedder"] = embedder
+        self._listing: tuple[str, list[DocumentSummary]] | None = None
 
     # The model loads on first use: listing documents or re-indexing an unchanged corpus needs none.
     def embedder(self) -> Embedder:
@@ -86,7 +95,11 @@ class Library:
         return ingest(paths, self.store, self.embedder, progress, root)
 
     def documents(self) -> list[DocumentSummary]:
-        return self.store.documents()
+        """The indexed documents; read once per store revision (a scan of every paragraph's metadata)."""
+        revision = self.store.revision()
+        if self._listing is None or self._listing[0] != revision:
+            self._listing = (revision, self.store.documents())
+        return list(self._listing[1])
 
     def remove(self, doc_id: str) -> bool:
         """Drop one document from the index; False when it was not there."""
@@ -104,24 +117,31 @@ class Library:
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k or self.settings.top_k)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer."""
+    def ask(
+        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+    ) -> Answer:
+        """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer.
+
+        With sources, only the documents the filter keeps are searched and quoted (FilterError if none).
+        """
         mode = self._mode(mode)
-        asked = self._retrieve_for(question, k)
+        asked = self._retrieve_for(question, k, sources)
         if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
             answer = self._llm.answer(asked.question, asked.passages, self._support(), asked.extractive)
         else:
             answer = asked.extractive()
         return asked.finish(answer)
 
-    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+    ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final Answer as the last item."""
         if self._mode(mode) != "llm":
-            answer = self.ask(question, k, mode)
+            answer = self.ask(question, k, mode, sources)
             yield answer.text  # the extractive answer is whole at once
             yield answer
             return
-        asked = self._retrieve_for(question, k)
+        asked = self._retrieve_for(question, k, sources)
         for item in self._llm.stream(asked.question, asked.passages, self._support(), asked.extractive):
             # The verified answer comes last, once the model has finished.
             yield asked.finish(item) if isinstance(item, Answer) else item
@@ -134,17 +154,25 @@ class Library:
             raise ValueError("the LLM mode needs BRIEFING_LLM_MODEL (and an endpoint); see .env.example")
         return mode
 
-    def _retrieve_for(self, question: str, k: int | None) -> _Asked:
+    def _retrieve_for(self, question: str, k: int | None, sources: SourceFilter | None = None) -> _Asked:
         began = time.perf_counter()
         question = " ".join(question.split())
+        doc_ids, note = self._filtered(sources)
         vector = self.retriever.embed_question(question)
         k = k or self.settings.top_k
         # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
-        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
+        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector, doc_ids=doc_ids)
         answerer = ExtractiveAnswerer(
             self.retriever.keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
         )
-        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter())
+        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter(), note)
+
+    def _filtered(self, sources: SourceFilter | None) -> tuple[list[str] | None, str | None]:
+        """(the document ids to search, the note saying so), or (None, None) for every source."""
+        if sources is None or sources.empty:
+            return None, None
+        kept = sources.select(self.documents())
+        return [d.id for d in kept], sources.note(kept)
 
     # The LLM side loads on first use: importing openai costs about a second the offline default never pays.
     @cached_property

@@ -8,7 +8,7 @@ import re
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -87,14 +87,22 @@ class KeywordIndex:
         (folder / "paragraphs.json").write_text(json.dumps([asdict(p) for p in index.paragraphs]))
         return index
 
-    def search(self, question: str, k: int) -> list[tuple[Paragraph, float]]:
+    def search(self, question: str, k: int, doc_ids: Collection[str] | None = None) -> list[tuple[Paragraph, float]]:
+        """The k best paragraphs by BM25 (only of these documents, if given), with their scores."""
         query = terms(question)
-        if not self.paragraphs or not query:
+        if not self.paragraphs or not query or (doc_ids is not None and not doc_ids):
             return []
         docs, scores = self._model.retrieve(  # type: ignore[attr-defined]
-            [query], k=min(k, len(self.paragraphs)), show_progress=False
+            [query], k=min(k, len(self.paragraphs)), show_progress=False, weight_mask=self._mask(doc_ids)
         )
         return [(self.paragraphs[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    # --- issue 13: the source filter: other documents' paragraphs score 0 and are dropped above ---
+    def _mask(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
+        if doc_ids is None:
+            return None
+        wanted = set(doc_ids)
+        return np.fromiter((p.doc_id in wanted for p in self.paragraphs), dtype=np.float32, count=len(self.paragraphs))
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the highest value."""
@@ -128,19 +136,29 @@ class Retriever:
     def embed_question(self, question: str) -> np.ndarray:
         return self._embedder().embed([question])[0]
 
-    def retrieve(self, question: str, k: int = 5, pool: int = 30, vector: np.ndarray | None = None) -> list[Passage]:
+    def retrieve(
+        self,
+        question: str,
+        k: int = 5,
+        pool: int = 30,
+        vector: np.ndarray | None = None,
+        doc_ids: Collection[str] | None = None,
+    ) -> list[Passage]:
         """The k best paragraphs for the question, by reciprocal-rank fusion of three ranked lists.
+
+        With doc_ids, every list holds only those documents' paragraphs (Chroma `where`, BM25 mask).
 
         Dense over whole paragraphs, dense over their excerpts (best excerpt per paragraph), and
         BM25. The excerpt list matters for long paragraphs holding several facts, whose whole-paragraph
         vector is diluted: a seed question about one clause of a 90-word paragraph ranked it 8th without it.
         """
         vector = self.embed_question(question) if vector is None else vector
-        dense = self.store.nearest(vector, pool)
-        lexical = self.keyword.search(question, pool)
+        only = None if doc_ids is None else sorted(doc_ids)
+        dense = self.store.nearest(vector, pool, only)
+        lexical = self.keyword.search(question, pool, only)
         by_id = {p.id: p for p, _ in dense} | {p.id: p for p, _ in lexical}
         best_excerpt: dict[str, float] = {}
-        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3):
+        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3, only):
             best_excerpt.setdefault(excerpt.paragraph_id, similarity)
         missing = [pid for pid in best_excerpt if pid not in by_id]
         by_id |= {p.id: p for p in self.store.paragraphs_by_id(missing)}

@@ -137,14 +137,17 @@ class ParagraphStore:
         file = self._texts / f"{first['metadatas'][0]['content_hash']}.txt"
         return file.read_text(encoding="utf-8") if file.exists() else None
 
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[Paragraph, float]]:
-        """The k paragraphs nearest the vector, with cosine similarity."""
+    def nearest(
+        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[Paragraph, float]]:
+        """The k paragraphs nearest the vector, with cosine similarity; only of these documents, if given."""
         total = self.count()
-        if total == 0:
+        if total == 0 or (doc_ids is not None and not doc_ids):
             return []
         result = self._collection.query(
             query_embeddings=[vector.tolist()],
             n_results=min(k, total),
+            where=_among(doc_ids),
             include=["metadatas", "documents", "distances"],
         )
         return [
@@ -154,13 +157,18 @@ class ParagraphStore:
             )
         ]
 
-    def nearest_excerpts(self, vector: np.ndarray, k: int) -> list[tuple[Excerpt, float]]:
-        """The k excerpts nearest the vector, with cosine similarity."""
+    def nearest_excerpts(
+        self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[Excerpt, float]]:
+        """The k excerpts nearest the vector, with cosine similarity; only of these documents, if given."""
         total = int(self._excerpts.count())
-        if total == 0:
+        if total == 0 or (doc_ids is not None and not doc_ids):
             return []
         result = self._excerpts.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, total), include=["metadatas", "documents", "distances"]
+            query_embeddings=[vector.tolist()],
+            n_results=min(k, total),
+            where=_among(doc_ids),
+            include=["metadatas", "documents", "distances"],
         )
         return [
             (_excerpt(meta, text), 1.0 - float(distance))
@@ -246,6 +254,17 @@ class ParagraphStore:
 
     def _bump_revision(self) -> None:
         self._collection.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
+
+
+# --- issue 13: the source filter -----------------------------------------------------------
+
+
+def _among(doc_ids: Sequence[str] | None) -> dict[str, Any] | None:
+    """The `where` clause keeping only these documents' rows (None: every row)."""
+    if doc_ids is None:
+        return None
+    ids = sorted(set(doc_ids))
+    return {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
 
 
 def _metadata(document: Document, paragraph: Paragraph) -> dict[str, str | int]:

@@ -113,3 +113,23 @@ def test_a_second_folder_of_the_same_name_is_refused_rather_than_mixed_in(
     assert result.exit_code == 2
     assert "--notebook" in result.output
     assert len(briefing(data_dir, "documents", "--notebook", "council").stdout.splitlines()) == 4
+
+
+def test_ask_with_doc_and_dates_answers_only_from_that_document_and_names_the_filter(
+    two_notebooks: tuple[Path, dict[str, object], Result],
+) -> None:
+    data_dir, before, _ = two_notebooks
+    other = next(p["doc"] for p in before["passages"] if p["doc"] != before["citations"][0]["doc"])  # type: ignore[index,union-attr,attr-defined]
+
+    reply = ask_json(data_dir, H200_QUESTION, "--doc", other, "--since", "2026-05-01", "--until", "2026-05-31")
+
+    assert {p["doc"] for p in reply["passages"]} == {other}  # type: ignore[attr-defined,index]
+    assert reply["notes"][0].startswith("Answered only from 1 selected document")  # type: ignore[index]
+    assert "dated 2026-05-01 to 2026-05-31" in reply["notes"][0]  # type: ignore[index]
+
+
+def test_ask_with_a_bad_date_exits_2_naming_the_option(two_notebooks: tuple[Path, dict[str, object], Result]) -> None:
+    result = briefing(two_notebooks[0], "ask", H200_QUESTION, "--since", "May 2026")
+
+    assert result.exit_code == 2
+    assert "since date 'May 2026' is not a date" in result.output
