@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
 from assistant.settings import Settings
 from assistant.sources import SourceFilter
 from assistant.verify import SupportScorer
@@ -107,6 +108,15 @@ class Library:
             return False
         self.store.remove_document(doc_id)
         return True
+
+    # --- issue 13: notes kept in this notebook --------------------------------------------------
+    @cached_property
+    def notes(self) -> Notes:
+        return Notes(self.settings.data_dir / NOTES_FILE, self.collection)
+
+    def changed_citations(self, note: Note) -> set[str]:
+        """The note's cited paragraphs whose indexed text changed (or went) since it was saved."""
+        return changed_citations(note, self.store.paragraphs_by_id)
 
     def paragraphs(self, doc_id: str) -> list[Paragraph]:
         return self.store.paragraphs(doc_id)
