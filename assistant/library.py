@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +25,7 @@ from index.store import ParagraphStore
 if TYPE_CHECKING:
     from assistant.brief import BriefSection
     from assistant.llm import LLMAnswerer
+    from assistant.suggest import Suggester
 
 
 ANSWER_POOL_EXTRA = 3
@@ -117,6 +118,34 @@ class Library:
     def changed_citations(self, note: Note) -> set[str]:
         """The note's cited paragraphs whose indexed text changed (or went) since it was saved."""
         return changed_citations(note, self.store.paragraphs_by_id)
+
+    # --- issue 13: suggested questions ----------------------------------------------------------
+    @cached_property
+    def _suggester(self) -> Suggester:
+        from assistant.suggest import Suggester, shared_tagger
+
+        return Suggester(shared_tagger(), self.settings.data_dir / "suggestions" / f"{self.collection}.json")
+
+    def suggestions(self) -> list[str]:
+        """Questions this notebook answers (each checked by the answerer), for a newcomer to start from."""
+        s = self.settings
+        found = self._suggester.opening(
+            self.store.revision(), self.store.paragraphs, self._check, s.suggest_count, s.suggest_checks
+        )
+        return [f.question for f in found]
+
+    def follow_ups(self, answer: Answer, asked: Sequence[str] = ()) -> list[str]:
+        """Questions on the documents this answer drew on, each checked answerable; none already asked."""
+        if self.settings.suggest_after == 0:
+            return []
+        s = self.settings
+        found = self._suggester.after(
+            self.store.revision(), self.store.paragraphs, self._check, answer, s.suggest_after, s.suggest_checks, asked
+        )
+        return [f.question for f in found]
+
+    def _check(self, question: str) -> Answer:
+        return self.ask(question, mode="extractive")  # offline, whatever the chat's mode
 
     def paragraphs(self, doc_id: str) -> list[Paragraph]:
         return self.store.paragraphs(doc_id)

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         False, description="In LLM mode, show unsupported sentences marked instead of dropping them."
     )
 
+    # --- issue 13: suggested questions ---
+    # Counts, not thresholds: how many questions a page shows, and how many the answerer may check for them.
+    suggest_count: int = Field(5, ge=0, le=10, description="Suggested questions shown when a notebook opens.")
+    suggest_after: int = Field(3, ge=0, le=10, description="Suggested follow-up questions shown under an answer.")
+    suggest_checks: int = Field(
+        15, ge=1, le=100, description="Candidate questions the answerer checks (at most) to fill one list."
+    )
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
