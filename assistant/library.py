@@ -144,6 +144,11 @@ class Library:
         )
         return [f.question for f in found]
 
+    def topics(self, count: int = 2) -> list[str]:
+        """The subjects this notebook names most (entities across its documents), e.g. for a topic hint."""
+        found = self._suggester.candidates(self.store.revision(), self.store.paragraphs)
+        return list(dict.fromkeys(s.subject for s in found))[:count]
+
     def _check(self, question: str) -> Answer:
         return self.ask(question, mode="extractive")  # offline, whatever the chat's mode
 
