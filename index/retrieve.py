@@ -52,6 +52,7 @@ class KeywordIndex:
         self.paragraphs = paragraphs
         self._model = model
         self.document_frequency = document_frequency
+        self._rows: dict[str, list[int]] | None = None  # paragraph rows per document, for the filter's mask
 
     @classmethod
     def build(cls, paragraphs: list[Paragraph]) -> KeywordIndex:
@@ -101,8 +102,15 @@ class KeywordIndex:
     def _mask(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
         if doc_ids is None:
             return None
-        wanted = set(doc_ids)
-        return np.fromiter((p.doc_id in wanted for p in self.paragraphs), dtype=np.float32, count=len(self.paragraphs))
+        if self._rows is None:  # built once per index: a mask then costs the selected rows, not the corpus
+            rows: dict[str, list[int]] = {}
+            for i, p in enumerate(self.paragraphs):
+                rows.setdefault(p.doc_id, []).append(i)
+            self._rows = rows
+        mask = np.zeros(len(self.paragraphs), dtype=np.float32)
+        for doc_id in doc_ids:
+            mask[self._rows.get(doc_id, [])] = 1.0
+        return mask
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the highest value."""

@@ -132,6 +132,17 @@ class ChatTab(Page):
         follow = gr.State({})  # turn -> follow-up questions shown under that answer
         with gr.Row(equal_height=False):
             with gr.Column(scale=11, min_width=340):
+                with gr.Accordion("Sources and dates", open=False, elem_id="filters"):
+                    filter_docs = gr.Dropdown(
+                        choices=[],
+                        value=[],
+                        multiselect=True,
+                        label="Answer only from these documents (none chosen: all)",
+                        elem_id="filter-docs",
+                    )
+                    with gr.Row():
+                        since = gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="filter-since")
+                        until = gr.Textbox(label="Dated until", placeholder="YYYY-MM-DD", elem_id="filter-until")
                 chatbot = gr.Chatbot(
                     elem_id="chat",
                     show_label=False,
@@ -153,17 +164,6 @@ class ChatTab(Page):
                         max_lines=4,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
-                with gr.Accordion("Sources and dates", open=False, elem_id="filters"):
-                    filter_docs = gr.Dropdown(
-                        choices=[],
-                        value=[],
-                        multiselect=True,
-                        label="Answer only from these documents (none chosen: all)",
-                        elem_id="filter-docs",
-                    )
-                    with gr.Row():
-                        since = gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="filter-since")
-                        until = gr.Textbox(label="Dated until", placeholder="YYYY-MM-DD", elem_id="filter-until")
                 with gr.Row():
                     export = gr.DownloadButton(
                         "Export conversation (.md)", value=None, interactive=False, size="sm", elem_id="export"
