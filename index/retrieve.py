@@ -19,6 +19,9 @@ from index.embed import Embedder
 from index.records import Paragraph, Passage
 from index.store import ParagraphStore
 
+# --- issue 13: a filter keeping at most this many paragraphs is searched exactly (index/store.py _exact):
+# at 100k paragraphs one document's rows read in ~30 ms against ~400 ms for Chroma's filtered query.
+EXACT_FILTER_MAX = 2000
 RRF_K = 60  # the constant of Cormack et al. (2009); ranks matter, raw scores of the two sides do not mix
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are as at be because been before being below
@@ -102,15 +105,22 @@ class KeywordIndex:
     def _mask(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
         if doc_ids is None:
             return None
+        mask = np.zeros(len(self.paragraphs), dtype=np.float32)
+        for doc_id in doc_ids:
+            mask[self._doc_rows().get(doc_id, [])] = 1.0
+        return mask
+
+    def rows_of(self, doc_ids: Collection[str]) -> int:
+        """How many paragraphs these documents hold."""
+        return sum(len(self._doc_rows().get(d, [])) for d in doc_ids)
+
+    def _doc_rows(self) -> dict[str, list[int]]:
         if self._rows is None:  # built once per index: a mask then costs the selected rows, not the corpus
             rows: dict[str, list[int]] = {}
             for i, p in enumerate(self.paragraphs):
                 rows.setdefault(p.doc_id, []).append(i)
             self._rows = rows
-        mask = np.zeros(len(self.paragraphs), dtype=np.float32)
-        for doc_id in doc_ids:
-            mask[self._rows.get(doc_id, [])] = 1.0
-        return mask
+        return self._rows
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the highest value."""
@@ -162,11 +172,14 @@ class Retriever:
         """
         vector = self.embed_question(question) if vector is None else vector
         only = None if doc_ids is None else sorted(doc_ids)
-        dense = self.store.nearest(vector, pool, only)
-        lexical = self.keyword.search(question, pool, only)
+        keyword = self.keyword
+        # A narrow filter is searched exactly over its own rows, far cheaper than Chroma's filtered kNN.
+        exact = only is not None and keyword.rows_of(only) <= EXACT_FILTER_MAX
+        dense = self.store.nearest(vector, pool, only, exact)
+        lexical = keyword.search(question, pool, only)
         by_id = {p.id: p for p, _ in dense} | {p.id: p for p, _ in lexical}
         best_excerpt: dict[str, float] = {}
-        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3, only):
+        for excerpt, similarity in self.store.nearest_excerpts(vector, pool * 3, only, exact):
             best_excerpt.setdefault(excerpt.paragraph_id, similarity)
         missing = [pid for pid in best_excerpt if pid not in by_id]
         by_id |= {p.id: p for p in self.store.paragraphs_by_id(missing)}

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import SCREENSHOTS, serve
 from conftest import make_settings
 from playwright.sync_api import Browser, Page
-from test_chat_browser import SCREENSHOTS, _serve, browser  # noqa: F401 - browser is a shared fixture
 
 from assistant import render_chat as view
 from assistant.library import Library
@@ -27,23 +27,17 @@ def workbench(seeded_library: Library, tmp_path_factory: pytest.TempPathFactory)
     data = tmp_path_factory.mktemp("workbench") / "data"
     shutil.copytree(seeded_library.settings.data_dir, data)
     library = Library(make_settings(data), embedder=seeded_library.embedder())
-    for url in _serve(library):
+    for url in serve(library):
         yield url, library
 
 
 @pytest.fixture
-def wide(browser: Browser) -> Iterator[Page]:  # noqa: F811 - the shared fixture
+def wide(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=SIZES["wide"], accept_downloads=True)
     tab = context.new_page()
     tab.set_default_timeout(90_000)  # answers and suggestion checks take seconds on 2 busy cores
     yield tab
     context.close()
-
-
-@pytest.fixture(scope="session")
-def shots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
 
 
 def ask(page: Page, question: str) -> None:
@@ -67,7 +61,7 @@ def cited_documents(page: Page) -> set[str]:
 
 
 def test_a_notebook_made_from_an_upload_opens_and_the_switcher_goes_back_to_the_seeds(
-    wide: Page, workbench: tuple[str, Library], tmp_path: Path, shots: Path
+    wide: Page, workbench: tuple[str, Library], tmp_path: Path, screenshots: Path
 ) -> None:
     url, library = workbench
     upload = tmp_path / "harbour-notes.md"
@@ -87,7 +81,7 @@ def test_a_notebook_made_from_an_upload_opens_and_the_switcher_goes_back_to_the_
     assert "Tomasz Brennan" in wide.locator("#chat .answer").last.inner_text()
 
     wide.locator("#notebook input").click()
-    wide.screenshot(path=str(shots / "notebook-switcher-wide.png"))
+    wide.screenshot(path=str(screenshots / "notebook-switcher-wide.png"))
     wide.get_by_role("option", name="seeds", exact=True).click()
     wide.locator("#app-header", has_text="seeds").wait_for()
     assert wide.locator("#chat .answer").count() == 0, "another notebook opens on a fresh conversation"
@@ -97,7 +91,7 @@ def test_a_notebook_made_from_an_upload_opens_and_the_switcher_goes_back_to_the_
 
 
 def test_asking_with_a_document_filter_cites_only_that_document_and_says_so(
-    wide: Page, workbench: tuple[str, Library], shots: Path
+    wide: Page, workbench: tuple[str, Library], screenshots: Path
 ) -> None:
     url, library = workbench
     unfiltered = library.ask(QUESTION)
@@ -107,8 +101,9 @@ def test_asking_with_a_document_filter_cites_only_that_document_and_says_so(
     wide.locator("#filters").get_by_text("Sources and dates").click()
 
     choose(wide, "#filter-docs", label)
-    wide.locator("#app-header").click()  # closes the option list
-    wide.locator("#filters").screenshot(path=str(shots / "filter-wide.png"))
+    wide.locator("#filter-docs input").press("Tab")  # leaves the list: it closes
+    wide.get_by_role("listbox").wait_for(state="hidden")
+    wide.locator("#filters").screenshot(path=str(screenshots / "filter-wide.png"))
     ask(wide, QUESTION)
 
     assert cited_documents(wide) == {chosen.id}
@@ -132,7 +127,7 @@ def test_clicking_a_suggested_question_asks_it_and_its_answer_cites_a_source(
 
 
 def test_a_saved_note_is_there_after_a_reload_and_exports_with_its_paragraphs(
-    wide: Page, workbench: tuple[str, Library], shots: Path
+    wide: Page, workbench: tuple[str, Library], screenshots: Path
 ) -> None:
     url, library = workbench
     wide.goto(url)
@@ -144,7 +139,7 @@ def test_a_saved_note_is_there_after_a_reload_and_exports_with_its_paragraphs(
     wide.get_by_role("tab", name="Notes").click()
 
     wide.locator("#notes-list .note-card", has_text=QUESTION).first.wait_for()
-    wide.screenshot(path=str(shots / "notes-wide.png"))
+    wide.screenshot(path=str(screenshots / "notes-wide.png"))
     with wide.expect_download() as download:
         wide.locator("#notes-export").click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
@@ -154,7 +149,7 @@ def test_a_saved_note_is_there_after_a_reload_and_exports_with_its_paragraphs(
 
 
 def test_hovering_a_marker_shows_a_card_with_the_cited_sentence_in_full_and_esc_closes_the_viewer(
-    wide: Page, workbench: tuple[str, Library], shots: Path
+    wide: Page, workbench: tuple[str, Library], screenshots: Path
 ) -> None:
     url, _ = workbench
     wide.goto(url)
@@ -168,7 +163,7 @@ def test_hovering_a_marker_shows_a_card_with_the_cited_sentence_in_full_and_esc_
     claim = wide.locator("#chat .answer").first.inner_text().split("[")[0]  # the text before the marker
     assert " ".join(claim.split())[:60] in " ".join(card.inner_text().split())
     assert marker.get_attribute("title") is None, "the browser's own tooltip no longer shows"
-    wide.screenshot(path=str(shots / "hover-card-wide.png"))
+    wide.screenshot(path=str(screenshots / "hover-card-wide.png"))
     marker.click()
     wide.locator("#viewer .para.cited").wait_for()
     wide.keyboard.press("Escape")
@@ -189,7 +184,7 @@ def test_each_answer_message_has_a_plain_text_accessible_label(wide: Page, workb
     assert not any("<" in label for label in labels)
 
 
-def test_the_corpus_table_fits_a_1280_px_window(browser: Browser, workbench: tuple[str, Library]) -> None:  # noqa: F811
+def test_the_corpus_table_fits_a_1280_px_window(browser: Browser, workbench: tuple[str, Library]) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(workbench[0])
@@ -213,31 +208,32 @@ def test_the_corpus_table_fits_a_1280_px_window(browser: Browser, workbench: tup
 
 
 def test_on_a_phone_the_switcher_filter_hover_card_and_notes_fit_the_screen(
-    browser: Browser,  # noqa: F811 - the shared fixture
+    browser: Browser,
     workbench: tuple[str, Library],
-    shots: Path,
+    screenshots: Path,
 ) -> None:
     context = browser.new_context(viewport=SIZES["phone"], is_mobile=True, has_touch=False)
     page = context.new_page()
     page.set_default_timeout(90_000)
     page.goto(workbench[0])
     page.locator("#notebook input").click()
-    page.screenshot(path=str(shots / "notebook-switcher-phone.png"))
+    page.screenshot(path=str(screenshots / "notebook-switcher-phone.png"))
     page.keyboard.press("Escape")
     page.locator("#filters").get_by_text("Sources and dates").click()
     page.locator("#filter-docs input").click()
     page.get_by_role("option").first.click()
-    page.locator("#app-header").click()
-    page.screenshot(path=str(shots / "filter-phone.png"))
+    page.locator("#filter-docs input").press("Tab")
+    page.get_by_role("listbox").wait_for(state="hidden")
+    page.screenshot(path=str(screenshots / "filter-phone.png"))
     ask(page, QUESTION)
     page.locator("#chat a.cite").first.hover()
     card = page.locator("#hover-card")
     card.wait_for(state="visible")
     box = card.bounding_box()
-    page.screenshot(path=str(shots / "hover-card-phone.png"))
+    page.screenshot(path=str(screenshots / "hover-card-phone.png"))
     page.get_by_role("tab", name="Notes").click()
     page.locator("#notes-list").wait_for()
-    page.screenshot(path=str(shots / "notes-phone.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "notes-phone.png"), full_page=True)
     context.close()
 
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= SIZES["phone"]["width"]
