@@ -89,3 +89,19 @@ def test_an_answer_with_a_document_filter_cites_only_that_document_and_says_so(
 
 def test_an_answer_without_a_filter_carries_no_filter_note(seeded_library: Library) -> None:
     assert not any(note.startswith("Answered only from") for note in seeded_library.ask(QUESTION).notes)
+
+
+def test_the_exact_search_of_a_narrow_filter_ranks_as_chromas_filtered_query_does(seeded_library: Library) -> None:
+    store = seeded_library.store
+    vector = seeded_library.retriever.embed_question(QUESTION)
+    chosen = [seeded_library.documents()[1].id]
+
+    exact = store.nearest(vector, 8, chosen, exact=True)
+    queried = store.nearest(vector, 8, chosen)
+
+    assert [p.id for p, _ in exact] == [p.id for p, _ in queried]
+    assert [round(s, 4) for _, s in exact] == [round(s, 4) for _, s in queried]
+    excerpts = store.nearest_excerpts(vector, 12, chosen, exact=True)
+    assert [e.paragraph_id for e, _ in excerpts] == [
+        e.paragraph_id for e, _ in store.nearest_excerpts(vector, 12, chosen)
+    ]
