@@ -43,8 +43,10 @@
   card.setAttribute("role", "tooltip");
   card.hidden = true;
   document.body.appendChild(card);
-  function hideCard() { card.hidden = true; }
+  let shownFor = null;
+  function hideCard() { card.hidden = true; shownFor = null; }
   function showCard(link) {
+    shownFor = link;
     if (link.title) { link.dataset.card = link.title; link.removeAttribute("title"); }
     const lines = (link.dataset.card || "").split("\n");
     if (!lines[0]) return;
@@ -69,7 +71,11 @@
   document.addEventListener("mouseover", (event) => { const a = markerOf(event); if (a) showCard(a); });
   document.addEventListener("mouseout", (event) => { if (markerOf(event)) hideCard(); });
   document.addEventListener("focusin", (event) => { const a = markerOf(event); if (a) showCard(a); else hideCard(); });
-  document.addEventListener("scroll", hideCard, true);
+  // A scroll moves the card with its marker (the chat scrolls itself as answers arrive).
+  document.addEventListener("scroll", () => {
+    if (!shownFor) return;
+    if (shownFor.isConnected) showCard(shownFor); else hideCard();
+  }, true);
 
   // Each answer's accessible label in plain words: Gradio labels a message with its raw HTML.
   const label = (message) => {

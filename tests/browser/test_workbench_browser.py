@@ -154,6 +154,7 @@ def test_hovering_a_marker_shows_a_card_with_the_cited_sentence_in_full_and_esc_
     url, _ = workbench
     wide.goto(url)
     ask(wide, QUESTION)
+    wide.locator("#chat .follow-ups").last.wait_for()  # the chat re-renders once they arrive
     marker = wide.locator("#chat a.cite").first
 
     marker.hover()
@@ -226,6 +227,7 @@ def test_on_a_phone_the_switcher_filter_hover_card_and_notes_fit_the_screen(
     page.get_by_role("listbox").wait_for(state="hidden")
     page.screenshot(path=str(screenshots / "filter-phone.png"))
     ask(page, QUESTION)
+    page.locator("#chat .follow-ups").last.wait_for()  # the chat re-renders once they arrive
     page.locator("#chat a.cite").first.hover()
     card = page.locator("#hover-card")
     card.wait_for(state="visible")
