@@ -16,7 +16,7 @@ from assistant.ui.corpus import CorpusTab
 from assistant.ui.notes import NotesTab
 
 MAX_UPLOAD = "50mb"
-CONCURRENCY = 4  # questions answered at once; Gradio's default of 1 lets one slow answer block every reader
+CONCURRENCY = 4  # other events at once (uploads, briefs); Gradio's default of 1 lets one slow call block everyone
 ASSETS = Path(__file__).parent
 
 
@@ -105,11 +105,15 @@ class ChatApp(ChatTab, CorpusTab, BriefTab, NotesTab):
 
 def launch(library: Library, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
     """Warm the model and keyword index, then serve the app; with block=False return the running app."""
+    logins = library.settings.credentials()  # a malformed BRIEFING_AUTH fails before anything starts
     library.retrieve("warm up")  # the first reader should not wait for the model to load
     app = ChatApp(library)
     demo = app.blocks()
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(
+        # Gradio's login covers the page, the API and file downloads alike.
+        auth=logins or None,
+        auth_message="Sign in to the briefing assistant." if logins else None,
         server_name=host,
         server_port=port,
         prevent_thread_lock=not block,

@@ -23,6 +23,9 @@ class Page:
         self._libraries: dict[str, Library] = {library.collection: library}
         # Index writes (upload, remove, new notebook) from two sessions at once would interleave in the store.
         self.write_lock = threading.Lock()
+        # LLM questions wait on a slow endpoint, not on CPU: at most llm_concurrency of them hold a chat
+        # slot, so the others (chat_concurrency in all) stay free for extractive answers.
+        self.llm_slots = threading.BoundedSemaphore(library.settings.llm_concurrency)
         # Downloads live under the data folder, in a folder named by a token the server draws itself:
         # nothing from a request (Gradio's session_hash is chosen by the client) ever becomes a path.
         self.exports = library.settings.data_dir / "exports"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +13,7 @@ import gradio as gr
 
 from assistant import render_chat as view
 from assistant.answer import Answer
+from assistant.library import QuestionTooLong
 from assistant.notes import NoteError
 from assistant.sources import FilterError, SourceFilter
 from assistant.ui.base import Page
@@ -205,10 +206,18 @@ class ChatTab(Page):
             [c.chatbot, c.conversation, c.question],
             api_name="ask",
             show_progress="minimal",
+            concurrency_limit=self.library.settings.chat_concurrency,
+            concurrency_id="ask",
         )
         suggested = c.ask_suggested.click(
             None, None, c.pending, js="() => window.briefingAsk || ''", queue=False, api_visibility="private"
-        ).then(self.ask, [c.pending, *inputs], [c.chatbot, c.conversation, c.question], api_visibility="private")
+        ).then(
+            self.ask,
+            [c.pending, *inputs],
+            [c.chatbot, c.conversation, c.question],
+            api_visibility="private",
+            concurrency_id="ask",
+        )
         for event, api in ((asked, {"api_name": "export"}), (suggested, {"api_visibility": "private"})):
             event.then(self.export, [c.conversation, notebook], c.export, show_progress="hidden", **api)
             event.then(
@@ -256,6 +265,11 @@ class ChatTab(Page):
         follow: dict[int, list[str]] | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat, then show it whole with clickable citations."""
+        library = self.library_for(notebook)
+        try:
+            library.check_question(question or "")  # before any echo: a 5 MB question is not shown back
+        except QuestionTooLong as error:
+            raise gr.Error(str(error)) from error
         question = " ".join((question or "").split())
         follow = follow or {}
         history = chat_messages(conversation, follow)
@@ -266,13 +280,16 @@ class ChatTab(Page):
             sources = SourceFilter.of(docs, since, until)
         except FilterError as error:
             raise gr.Error(str(error)) from error
-        library = self.library_for(notebook)
         asked = [*history, {"role": "user", "content": view.question_html(question)}]
         yield [*asked, {"role": "assistant", "content": view.PENDING_HTML}], conversation, ""
         answer: Answer | None = None
         shown = ""
+        settings = library.settings
+        wants_llm = (mode or settings.answer_mode) == "llm" and settings.llm_enabled
+        slot = wants_llm and self.llm_slots.acquire(blocking=False)
+        busy = wants_llm and not slot
         try:
-            for item in library.ask_stream(question, int(k), mode or None, sources):
+            for item in library.ask_stream(question, int(k), "extractive" if busy else mode or None, sources):
                 if isinstance(item, Answer):
                     answer = item
                     continue
@@ -290,8 +307,15 @@ class ChatTab(Page):
                 shown += item
         except ValueError as error:  # a mode not configured or a filter that keeps nothing: the message says why
             raise gr.Error(str(error)) from error
+        finally:
+            if slot:
+                self.llm_slots.release()
         if answer is None:
             raise gr.Error("the answerer finished without an answer; see the server log")
+        if busy:
+            limit = settings.llm_concurrency
+            note = f"the LLM is busy with {limit} other questions (BRIEFING_LLM_CONCURRENCY): answered extractively"
+            answer = replace(answer, notes=(note, *answer.notes))
         conversation = [*conversation, answer]
         yield chat_messages(conversation, follow), conversation, ""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class CorpusTab(Page):
                     interactive=False,
                     wrap=True,
                     # Fits 1280 px beside the upload column: the id wraps rather than pushing columns off.
-                    column_widths=["38%", "13%", "15%", "11%", "23%"],
+                    column_widths=["37%", "13%", "15%", "13%", "22%"],
                     elem_id="documents",
                 )
             with gr.Column(scale=2, min_width=300):
@@ -113,22 +114,53 @@ class CorpusTab(Page):
         return self._index_uploads(self.library_for(notebook), files, progress), None
 
     def _index_uploads(self, library: Library, files: Sequence[str], progress: gr.Progress) -> str:
+        limit = library.settings.max_uploads
+        if len(files) > limit:
+            return (
+                f'<p class="bad"><b>{len(files)} files is more than {limit} in one upload</b>'
+                " (BRIEFING_MAX_UPLOADS): nothing was indexed; upload them in smaller groups.</p>"
+            )
         progress(0, desc="Reading files")
         root = self.upload_root(library)
-        uploads = root / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        staged = []
-        for file in files:
-            target = uploads / Path(file).name
-            shutil.copyfile(file, target)
-            staged.append(target)
+        staged, renamed = self._stage(root / "uploads", files)
 
         def report(done: int, total: int, doc_id: str) -> None:
             progress((done, total), desc=f"Indexing {doc_id}" if doc_id else "Indexed", unit="files")
 
+        # The slow part (parsing, embedding) runs before the lock; under it, index() finds the
+        # vectors ready and only writes, so one large upload does not hold up removals and others.
+        progress(0, desc="Embedding")
+        ahead = library.embed_ahead(staged, root=root)
         with self.write_lock:
-            result = library.index(staged, report, root=root)
-        return ingest_html(result, staged)
+            result = library.index(staged, report, root=root, ahead=ahead)
+            copies = {path.resolve() for path in staged}
+            for failure in result.failed:  # a copy that was not indexed must not hold its name
+                failed = Path(failure.path).resolve()
+                if failed in copies:
+                    failed.unlink(missing_ok=True)
+        return ingest_html(result, staged, renamed)
+
+    def _stage(self, uploads: Path, files: Sequence[str]) -> tuple[list[Path], dict[Path, str]]:
+        """Copy uploads into the uploads folder; a name taken by other bytes becomes name-2, name-3... (new -> old)."""
+        uploads.mkdir(parents=True, exist_ok=True)
+        staged: list[Path] = []
+        renamed: dict[Path, str] = {}
+        digests: dict[Path, str] = {}
+        with self.write_lock:  # two sessions uploading report.txt at once must not pick the same name
+            for file in files:
+                name, digest = Path(file).name, _digest(Path(file))
+                target, n = uploads / name, 1
+                # A name is free when nothing holds it, or the same bytes do (a re-upload: "already indexed").
+                while (digests.get(target) or (_digest(target) if target.exists() else None)) not in (None, digest):
+                    n += 1
+                    target = uploads / f"{Path(name).stem}-{n}{Path(name).suffix}"
+                if target not in digests:
+                    shutil.copyfile(file, target)
+                    digests[target] = digest
+                    staged.append(target)
+                if target.name != name:
+                    renamed[target] = name
+        return staged, renamed
 
     def create_notebook(
         self,
@@ -187,10 +219,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def ingest_html(report: IngestReport, staged: Sequence[Path]) -> str:
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def ingest_html(report: IngestReport, staged: Sequence[Path], renamed: dict[Path, str] | None = None) -> str:
     """What an upload did, file by file: each bad file named with its reason, the rest confirmed."""
     names = {Path(path).resolve(): Path(path).name for path in staged}
-    lines: list[str] = []
+    lines: list[str] = [
+        f'<li class="ok">{escape(old)} was saved as <b>{escape(new.name)}</b>: that name was taken by another file</li>'
+        for new, old in (renamed or {}).items()
+    ]
     for label, doc_ids in (("added", report.added), ("updated", report.updated), ("already indexed", report.unchanged)):
         for doc_id in doc_ids:
             paragraphs = _count(report.paragraphs_per_doc.get(doc_id, 0), "paragraph")
