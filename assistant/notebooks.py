@@ -72,10 +72,13 @@ class Notebooks:
         folder = folder.resolve()
         if folder == self.settings.corpus_dir.resolve() and name in (None, self.default.name):
             return self.default, False
+        explicit = name is not None
         name = name or folder.name
         existing = next((n for n in self.all() if n.name == name), None)
         if existing is not None:
-            if existing.folder and Path(existing.folder) != folder:
+            # A notebook named only after the folder must be that folder's: two "docs" folders never mix
+            # silently. Naming the notebook (--notebook) is asking to add this folder to it.
+            if not explicit and existing.folder and Path(existing.folder) != folder:
                 raise NotebookError(
                     f"notebook {name!r} indexes {existing.folder}, not {folder}; "
                     "pass --notebook with another name to give this folder its own notebook"

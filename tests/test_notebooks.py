@@ -71,3 +71,17 @@ def test_a_notebooks_settings_carry_its_collection_and_folder(registry: Notebook
     settings = made.settings(registry.settings)
 
     assert (settings.collection, settings.corpus_dir) == (made.collection, tmp_path.resolve())
+
+
+def test_a_folder_named_like_another_notebooks_is_refused_unless_the_notebook_is_named(
+    registry: Notebooks, tmp_path: Path
+) -> None:
+    (tmp_path / "a" / "docs").mkdir(parents=True)
+    (tmp_path / "b" / "docs").mkdir(parents=True)
+    first, _ = registry.for_folder(tmp_path / "a" / "docs")
+
+    with pytest.raises(NotebookError, match="--notebook"):
+        registry.for_folder(tmp_path / "b" / "docs")
+    chosen, made = registry.for_folder(tmp_path / "b" / "docs", name="docs")
+
+    assert (chosen, made) == (first, False)
