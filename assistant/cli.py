@@ -68,10 +68,30 @@ def _claim(library, command: str) -> None:  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from busy
 
 
-def _library(collection: str | None = None):  # type: ignore[no-untyped-def]
+def _library(collection: str | None = None, notebook: str | None = None):  # type: ignore[no-untyped-def]
     from assistant.library import Library
 
-    return Library(_settings(), collection)
+    settings = _settings()
+    if collection:
+        return Library(settings, collection)
+    return Library(_notebook(settings, notebook).settings(settings))
+
+
+def _notebook(settings: Settings, name: str | None):  # type: ignore[no-untyped-def]
+    """The named notebook (default: the seeds' one); exits 2 naming the known ones when there is none."""
+    from assistant.notebooks import NotebookError, Notebooks
+
+    registry = Notebooks(settings)
+    try:
+        return registry.get(name) if name else registry.default
+    except NotebookError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+
+
+NotebookOption = Annotated[
+    str | None, typer.Option(help="Notebook to use, as `briefing notebooks` lists it (default: the seeds' notebook).")
+]
 
 
 class _ParagraphRate:
@@ -96,18 +116,22 @@ def index(
         list[Path] | None, typer.Argument(help="Files or folders to index (default: BRIEFING_CORPUS_DIR, seeds/).")
     ] = None,
     collection: Annotated[
-        str | None, typer.Option(help="Collection to index into (default: BRIEFING_COLLECTION).")
+        str | None, typer.Option(help="Collection to index into, bypassing notebooks (default: the notebook's).")
+    ] = None,
+    notebook: Annotated[
+        str | None,
+        typer.Option(help="Notebook to index into, made if new (default: the one named after the folder)."),
     ] = None,
 ) -> None:
-    """Index files into the store: new files are added, changed ones replaced, unchanged skipped, deleted ones removed.
+    """Index files into a notebook: new files are added, changed ones replaced, unchanged skipped, deleted ones removed.
 
+    A folder other than BRIEFING_CORPUS_DIR gets a notebook (and a collection) of its own, named after it.
     Exits 1 when any file failed to load; the other files are still indexed.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    library = _library(collection)
+    library, targets, root = _index_target(paths, collection, notebook)
     _claim(library, "index")
-    targets = paths or [library.settings.corpus_dir]
     rate = _ParagraphRate()
     with Progress(
         TextColumn("[bold]indexing[/bold]"),
@@ -128,7 +152,7 @@ def index(
         report = library.index(
             targets,
             progress,
-            root=library.settings.corpus_dir,
+            root=root,
             notice=lambda line: err.print(f"[dim]{escape(line)}[/dim]"),  # large files report as they embed
             embedded=rate.add,
         )
@@ -145,6 +169,52 @@ def index(
         raise typer.Exit(1)
 
 
+def _index_target(paths: list[Path] | None, collection: str | None, notebook: str | None):  # type: ignore[no-untyped-def]
+    """(library, paths to index, id root) for `briefing index`; says which notebook it writes to."""
+    from assistant.library import Library
+    from assistant.notebooks import NotebookError, Notebooks
+
+    settings = _settings()
+    if collection:
+        return Library(settings, collection), paths or [settings.corpus_dir], settings.corpus_dir
+    registry = Notebooks(settings)
+    try:
+        if not paths and notebook:
+            chosen, made = registry.get(notebook), False
+            if not chosen.folder:
+                err.print(f"[red]error:[/red] notebook '{escape(notebook)}' holds uploads only: name files to add")
+                raise typer.Exit(2)
+        else:
+            # Files inside the configured corpus folder belong to the default notebook, whatever subfolder.
+            first, corpus = (paths or [settings.corpus_dir])[0].resolve(), settings.corpus_dir.resolve()
+            folder = corpus if first.is_relative_to(corpus) else first if first.is_dir() else first.parent
+            chosen, made = registry.for_folder(folder, notebook)
+    except NotebookError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    folder_text = chosen.folder or "uploads"
+    out.print(f"notebook '{escape(chosen.name)}' ({'new' if made else 'existing'}): {escape(folder_text)}")
+    library = Library(chosen.settings(settings))
+    root = Path(chosen.folder) if chosen.folder else None
+    return library, paths or [Path(chosen.folder or settings.corpus_dir)], root
+
+
+@app.command()
+def notebooks() -> None:
+    """List the notebooks, one a line, tab-separated: name, documents, paragraphs, folder, collection."""
+    from assistant.library import Library
+    from assistant.notebooks import Notebooks
+
+    settings = _settings()
+    for notebook in Notebooks(settings).all():
+        docs = Library(notebook.settings(settings)).documents()
+        mark = " (default)" if notebook.default else ""
+        print(
+            f"{notebook.name}{mark}\t{len(docs)} documents\t{sum(d.paragraphs for d in docs)} paragraphs\t"
+            f"{notebook.folder or 'uploads'}\t{notebook.collection}"
+        )
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
@@ -152,14 +222,22 @@ def ask(
     k: Annotated[
         int | None, typer.Option("--k", "-k", min=1, max=50, help="Passages to retrieve (default: BRIEFING_TOP_K).")
     ] = None,
-    collection: Annotated[str | None, typer.Option(help="Collection to ask (default: BRIEFING_COLLECTION).")] = None,
+    collection: Annotated[str | None, typer.Option(help="Collection to ask (default: the notebook's).")] = None,
+    notebook: NotebookOption = None,
     mode: Annotated[
         Literal["extractive", "llm"] | None,
         typer.Option(help="extractive (offline) or llm (needs BRIEFING_LLM_MODEL); default: BRIEFING_ANSWER_MODE."),
     ] = None,
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", help="Answer only from this document id (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Answer only from documents dated on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Answer only from documents dated on or before YYYY-MM-DD.")] = None,
 ) -> None:
     """Answer a question from the indexed sources, quoting and citing the paragraphs it rests on."""
-    library = _library(collection)
+    from assistant.sources import FilterError, SourceFilter
+
+    library = _library(collection, notebook)
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
@@ -169,7 +247,11 @@ def ask(
     except ValueError as too_long:
         err.print(f"[red]error:[/red] {escape(str(too_long))}")
         raise typer.Exit(2) from too_long
-    answer = library.ask(question, k, mode)
+    try:
+        answer = library.ask(question, k, mode, SourceFilter.of(doc, since, until))
+    except FilterError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
     if as_json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return
@@ -240,10 +322,11 @@ def _print_answer(answer: Answer) -> None:
 
 @app.command()
 def documents(
-    collection: Annotated[str | None, typer.Option(help="Collection to list (default: BRIEFING_COLLECTION).")] = None,
+    collection: Annotated[str | None, typer.Option(help="Collection to list (default: the notebook's).")] = None,
+    notebook: NotebookOption = None,
 ) -> None:
     """List the indexed documents, one a line, tab-separated: id, title, date, paragraphs."""
-    library = _library(collection)
+    library = _library(collection, notebook)
     for doc in library.documents():
         # Plain print: rich would expand the tabs that make the output splittable (cut -f1).
         print(f"{doc.id}\t{doc.title}\t{doc.date or '-'}\t{doc.paragraphs} paragraphs")
@@ -252,10 +335,11 @@ def documents(
 @app.command()
 def remove(
     doc_id: Annotated[str, typer.Argument(help="Document id, as `briefing documents` lists it.")],
-    collection: Annotated[str | None, typer.Option(help="Collection (default: BRIEFING_COLLECTION).")] = None,
+    collection: Annotated[str | None, typer.Option(help="Collection (default: the notebook's).")] = None,
+    notebook: NotebookOption = None,
 ) -> None:
     """Remove one document from the index (the file itself is left alone)."""
-    library = _library(collection)
+    library = _library(collection, notebook)
     _claim(library, "remove")
     if not library.remove(doc_id):
         err.print(f"[red]error:[/red] no document '{escape(doc_id)}' in the index; see `briefing documents`")
@@ -292,6 +376,7 @@ def eval_command(
     check: Annotated[
         Path | None, typer.Option("--check", help="Apply the gate to this result JSON and exit; runs nothing.")
     ] = None,
+    notebook: NotebookOption = None,
 ) -> None:
     """Score the assistant on a question file: retrieval, answers, citations, abstention, latency.
 
@@ -309,8 +394,9 @@ def eval_command(
             checks = tuple(gates.check_result_file(check, bar_file or runner.DEFAULT_THRESHOLDS))
         else:
             with runner.progress_bar(err) as progress:
+                settings = _settings()
                 session = runner.run_and_report(
-                    _settings(),
+                    _notebook(settings, notebook).settings(settings),
                     questions or runner.DEFAULT_QUESTIONS,
                     corpus,
                     k,
@@ -353,14 +439,13 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 7860,
-    collection: Annotated[
-        str | None, typer.Option(help="Collection to chat with (default: BRIEFING_COLLECTION).")
-    ] = None,
+    collection: Annotated[str | None, typer.Option(help="Collection to chat with (default: the notebook's).")] = None,
+    notebook: NotebookOption = None,
 ) -> None:
     """Start the chat in the browser: cited answers, a document viewer, uploads (Ctrl+C stops it)."""
     from assistant.ui import launch  # Gradio loads only for this command
 
-    library = _library(collection)
+    library = _library(collection, notebook)
     _claim(library, "serve")
     try:
         logins = library.settings.credentials()
@@ -404,7 +489,8 @@ def brief(
             "--out", help="Write to FILE: .md, .html, .pdf (one A4 page) or .docx (default: Markdown to stdout)."
         ),
     ] = None,
-    collection: Annotated[str | None, typer.Option(help="Collection to brief (default: BRIEFING_COLLECTION).")] = None,
+    collection: Annotated[str | None, typer.Option(help="Collection to brief (default: the notebook's).")] = None,
+    notebook: NotebookOption = None,
     mode: Annotated[
         Literal["extractive", "llm"] | None,
         typer.Option(help="extractive (verbatim claims) or llm (reworded, each checked against its quotes)."),
@@ -423,7 +509,7 @@ def brief(
         except UnsupportedFormat as error:
             err.print(f"[red]error:[/red] {escape(str(error))}")
             raise typer.Exit(2) from error
-    library = _library(collection)
+    library = _library(collection, notebook)
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +14,9 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
 from assistant.settings import Settings
+from assistant.sources import SourceFilter
 from assistant.verify import SupportScorer
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
@@ -27,6 +29,7 @@ from index.store import ParagraphStore
 if TYPE_CHECKING:
     from assistant.brief import BriefSection
     from assistant.llm import LLMAnswerer
+    from assistant.suggest import Suggester
     from index.llama import HybridRetriever
 
 
@@ -89,6 +92,7 @@ class _Asked:
     answerer: ExtractiveAnswerer
     began: float
     retrieved: float
+    filter_note: str | None = None  # "Answered only from …": the answer states the filter it used
 
     def extractive(self) -> Answer:
         return self.answerer.answer(self.question, self.pool, self.vector)
@@ -100,15 +104,19 @@ class _Asked:
         cited = {c.paragraph.id for c in answer.citations}
         beyond = tuple(p for p in self.pool if p.paragraph.id in cited - shown)
         spent = {"retrieve": self.retrieved - self.began, "answer": done - self.retrieved, "total": done - self.began}
+        notes = answer.notes if self.filter_note is None else (self.filter_note, *answer.notes)
         return replace(
-            answer, passages=self.passages + beyond, timings_ms={name: round(s * 1000, 1) for name, s in spent.items()}
+            answer,
+            passages=self.passages + beyond,
+            notes=notes,
+            timings_ms={name: round(s * 1000, 1) for name, s in spent.items()},
         )
 
 
 class Library:
     """Index, list, remove and ask over one collection; CLI, UI, briefs and evals all go through here."""
 
-    def __init__(self, settings: Settings, collection: str | None = None) -> None:
+    def __init__(self, settings: Settings, collection: str | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.collection = collection or settings.collection
         self.store = ParagraphStore(
@@ -120,6 +128,9 @@ class Library:
         )
         self._word_vectors: dict[str, np.ndarray] = {}  # single words, for synonym checks; grows with use
         self.retriever = Retriever(self.store, self.embedder, settings.data_dir / "bm25")
+        if embedder is not None:  # notebooks of one process share one model
+            self.__dict__["_embedder"] = embedder
+        self._listing: tuple[str, list[DocumentSummary]] | None = None
 
     def claim_store(self, command: str) -> None:
         """Hold the embedded store for this process's life, or raise StoreInUse at once if another holds it.
@@ -221,7 +232,11 @@ class Library:
         return int(self.settings.progress_above_mb * 1_000_000)
 
     def documents(self) -> list[DocumentSummary]:
-        return self.store.documents()
+        """The indexed documents; read once per store revision (a scan of every paragraph's metadata)."""
+        revision = self.store.revision()
+        if self._listing is None or self._listing[0] != revision:
+            self._listing = (revision, self.store.documents())
+        return list(self._listing[1])
 
     def remove(self, doc_id: str) -> bool:
         """Drop one document from the index; False when it was not there."""
@@ -229,6 +244,48 @@ class Library:
             return False
         self.store.remove_document(doc_id)
         return True
+
+    # --- issue 13: notes kept in this notebook --------------------------------------------------
+    @cached_property
+    def notes(self) -> Notes:
+        return Notes(self.settings.data_dir / NOTES_FILE, self.collection)
+
+    def changed_citations(self, note: Note) -> set[str]:
+        """The note's cited paragraphs whose indexed text changed (or went) since it was saved."""
+        return changed_citations(note, self.store.paragraphs_by_id)
+
+    # --- issue 13: suggested questions ----------------------------------------------------------
+    @cached_property
+    def _suggester(self) -> Suggester:
+        from assistant.suggest import Suggester, shared_tagger
+
+        return Suggester(shared_tagger(), self.settings.data_dir / "suggestions" / f"{self.collection}.json")
+
+    def suggestions(self) -> list[str]:
+        """Questions this notebook answers (each checked by the answerer), for a newcomer to start from."""
+        s = self.settings
+        found = self._suggester.opening(
+            self.store.revision(), self.store.paragraphs, self._check, s.suggest_count, s.suggest_checks
+        )
+        return [f.question for f in found]
+
+    def follow_ups(self, answer: Answer, asked: Sequence[str] = ()) -> list[str]:
+        """Questions on the documents this answer drew on, each checked answerable; none already asked."""
+        if self.settings.suggest_after == 0:
+            return []
+        s = self.settings
+        found = self._suggester.after(
+            self.store.revision(), self.store.paragraphs, self._check, answer, s.suggest_after, s.suggest_checks, asked
+        )
+        return [f.question for f in found]
+
+    def topics(self, count: int = 2) -> list[str]:
+        """The subjects this notebook names most (entities across its documents), e.g. for a topic hint."""
+        found = self._suggester.candidates(self.store.revision(), self.store.paragraphs)
+        return list(dict.fromkeys(s.subject for s in found))[:count]
+
+    def _check(self, question: str) -> Answer:
+        return self.ask(question, mode="extractive")  # offline, whatever the chat's mode
 
     def paragraphs(self, doc_id: str) -> list[Paragraph]:
         return self.store.paragraphs(doc_id)
@@ -245,24 +302,31 @@ class Library:
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         return self.retriever.retrieve(question, k or self.settings.top_k)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer."""
+    def ask(
+        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+    ) -> Answer:
+        """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer.
+
+        With sources, only the documents the filter keeps are searched and quoted (FilterError if none).
+        """
         mode = self._mode(mode)
-        asked = self._retrieve_for(question, k)
+        asked = self._retrieve_for(question, k, sources)
         if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
             answer = self._llm.answer(asked.question, asked.passages, self._support(), asked.extractive)
         else:
             answer = asked.extractive()
         return asked.finish(answer)
 
-    def ask_stream(self, question: str, k: int | None = None, mode: str | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+    ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final Answer as the last item."""
         if self._mode(mode) != "llm":
-            answer = self.ask(question, k, mode)
+            answer = self.ask(question, k, mode, sources)
             yield answer.text  # the extractive answer is whole at once
             yield answer
             return
-        asked = self._retrieve_for(question, k)
+        asked = self._retrieve_for(question, k, sources)
         for item in self._llm.stream(asked.question, asked.passages, self._support(), asked.extractive):
             # The verified answer comes last, once the model has finished.
             yield asked.finish(item) if isinstance(item, Answer) else item
@@ -275,18 +339,26 @@ class Library:
             raise ValueError("the LLM mode needs BRIEFING_LLM_MODEL (and an endpoint); see .env.example")
         return mode
 
-    def _retrieve_for(self, question: str, k: int | None) -> _Asked:
+    def _retrieve_for(self, question: str, k: int | None, sources: SourceFilter | None = None) -> _Asked:
         began = time.perf_counter()
         self.check_question(question)
         question = " ".join(question.split())
+        doc_ids, note = self._filtered(sources)
         vector = self.retriever.embed_question(question)
         k = k or self.settings.top_k
         # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
-        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector)
+        pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector, doc_ids=doc_ids)
         answerer = ExtractiveAnswerer(
             self.retriever.last_keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
         )
-        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter())
+        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter(), note)
+
+    def _filtered(self, sources: SourceFilter | None) -> tuple[list[str] | None, str | None]:
+        """(the document ids to search, the note saying so), or (None, None) for every source."""
+        if sources is None or sources.empty:
+            return None, None
+        kept = sources.select(self.documents())
+        return [d.id for d in kept], sources.note(kept)
 
     # The LLM side loads on first use: importing openai costs about a second the offline default never pays.
     @cached_property

@@ -92,16 +92,27 @@ def _linked(text: str, by_number: dict[int, Citation], turn: int) -> str:
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
         if not all(n in by_number for n in numbers):
             continue  # a bracketed number quoted from the source itself, not a citation
-        parts.append(escape(text[cursor : match.start()]))
-        parts.append("".join(_marker_html(by_number[n], turn) for n in numbers))
+        sentence = text[cursor : match.start()]
+        parts.append(escape(sentence))
+        parts.append("".join(_marker_html(by_number[n], turn, sentence) for n in numbers))
         cursor = match.end()
     parts.append(escape(text[cursor:]))
     return "".join(parts)
 
 
-def _marker_html(citation: Citation, turn: int) -> str:
+def hover_text(p: Paragraph, quote: str) -> str:
+    """What a marker's hover card shows, one field a line: title, date, the cited sentence in full, a hint.
+
+    It rides in the title attribute (which the chat's sanitizer keeps); the page's script shows it
+    as a card and keeps the browser's own tooltip, which cuts it short, from showing.
+    """
+    quote = " ".join(quote.split()) or _snippet(p.text)
+    return "\n".join((p.title or p.doc_id, p.date or "", f"“{quote}”", "Click to open it in its document"))
+
+
+def _marker_html(citation: Citation, turn: int, sentence: str = "") -> str:
     p = citation.paragraph
-    hover = f"{p.title}{' · ' + p.date if p.date else ''}\n“{_snippet(p.text)}”\n(click to open it in its document)"
+    hover = hover_text(p, sentence)
     return f'<a class="cite" href="{REF_PREFIX}{citation_ref(turn, p.id)}" title="{escape(hover)}">{citation.n}</a>'
 
 
@@ -111,7 +122,7 @@ def sources_html(citations: Sequence[Citation], turn: int) -> str:
         return ""
     items = "".join(
         f'<li><a class="source" href="{REF_PREFIX}{citation_ref(turn, c.paragraph.id)}" '
-        f'title="{escape(_snippet(c.paragraph.text))}">'
+        f'title="{escape(hover_text(c.paragraph, ""))}">'
         f'<span class="source-n">{c.n}</span>{_source_body(c.paragraph)}</a></li>'
         for c in citations
     )

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
         None, description="Folder for the encoder's ONNX export (built once); unset means <data_dir>/models."
     )
 
+    # --- issue 13: suggested questions ---
+    # Counts, not thresholds: how many questions a page shows, and how many the answerer may check for them.
+    suggest_count: int = Field(5, ge=0, le=10, description="Suggested questions shown when a notebook opens.")
+    suggest_after: int = Field(3, ge=0, le=10, description="Suggested follow-up questions shown under an answer.")
+    suggest_checks: int = Field(
+        15, ge=1, le=100, description="Candidate questions the answerer checks (at most) to fill one list."
+    )
+
     # --- issue 10: bounds, auth and serving -------------------------------------------------
     # The bounds are sized by what was measured on 2 cores (issue 10): a 50 MB text file took 683 CPU-s
     # and 1.4 GB before this; a 5 MB question took 32 s. The defaults keep one request to minutes at worst.

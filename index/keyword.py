@@ -219,6 +219,10 @@ class KeywordIndex:
         top = top[np.lexsort((top, -scores[top]))]
         return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
 
+    def rows_of(self, doc_ids: Iterable[str]) -> int:
+        """How many paragraphs these documents hold (issue 13's filter picks its search path by it)."""
+        return sum(int(self._alive[self._slots.get(d, [])].sum()) for d in doc_ids)
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term; unseen terms get the highest value."""
         return _idf(max(len(self), 1), self.document_frequency.get(term, 0) or 0)

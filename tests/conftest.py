@@ -19,6 +19,8 @@ from assistant.library import Library
 from assistant.settings import Settings
 from index.embed import Embedder
 
+pytest_plugins = ["chromium"]  # the browser tests' fixtures: tests/chromium.py
+
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 

@@ -333,8 +333,10 @@ def test_two_folders_with_one_file_name_indexed_one_after_the_other_keep_both(tm
     data = tmp_path / "data"
 
     runs = [briefing(data, "index", str(tmp_path / folder)) for folder in ("a", "b", "a", "b")]
-    listed = briefing(data, "documents")
+    # Each folder is a notebook of its own (issue 13), so neither report can replace the other.
+    listed = {folder: briefing(data, "documents", "--notebook", folder).output for folder in ("a", "b")}
 
     assert [summary(run)["added"] for run in runs] == ["1", "1", "0", "0"]
     assert [summary(run)["updated"] for run in runs] == ["0", "0", "0", "0"]
-    assert sorted(line.split("\t")[0] for line in listed.output.splitlines()) == ["a/report.txt", "b/report.txt"]
+    assert [line.split("\t")[1] for line in listed["a"].splitlines()] == ["Alpha report"]
+    assert [line.split("\t")[1] for line in listed["b"].splitlines()] == ["Beta report"]

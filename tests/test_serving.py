@@ -51,7 +51,13 @@ def test_briefing_index_fails_at_once_naming_the_app_that_holds_the_embedded_sto
     serving.claim_store("serve")
 
     began = time.monotonic()
-    result = briefing("index", str(memo(tmp_path / "corpus")), env={"BRIEFING_DATA_DIR": str(tmp_path / "data")})
+    result = briefing(
+        "index",
+        "--notebook",
+        "seeds",
+        str(memo(tmp_path / "corpus")),
+        env={"BRIEFING_DATA_DIR": str(tmp_path / "data")},
+    )
     took = time.monotonic() - began
 
     assert result.returncode == 2, result.stderr
@@ -124,7 +130,13 @@ def test_with_a_chroma_server_a_document_indexed_by_another_process_is_answerabl
     before = serving.ask("Who approved a second breakwater?")
 
     env = {"BRIEFING_DATA_DIR": str(tmp_path / "indexer"), "BRIEFING_CHROMA_HOST": "127.0.0.1"}
-    result = briefing("index", str(memo(tmp_path / "corpus")), env={**env, "BRIEFING_CHROMA_PORT": str(chroma_server)})
+    result = briefing(
+        "index",
+        "--notebook",
+        "seeds",
+        str(memo(tmp_path / "corpus")),
+        env={**env, "BRIEFING_CHROMA_PORT": str(chroma_server)},
+    )
     after = serving.ask("Who approved a second breakwater?")
 
     assert result.returncode == 0, result.stderr

@@ -76,11 +76,22 @@ def test_marker_links_carry_the_reference_in_href_because_the_chat_sanitizer_dro
     assert not any(name.startswith("data-") for name in marker)
 
 
-def test_hovering_a_marker_shows_the_source_title_and_the_quoted_paragraph() -> None:
+def test_a_markers_hover_card_holds_title_date_and_the_cited_sentence_one_a_line() -> None:
     marker = Elements(view.answer_html(cited_answer(), turn=0)).with_class("cite")[0]
 
-    assert "Pact signed · 2026-05-14" in str(marker["title"])
-    assert "Bessent announced the protocol." in str(marker["title"])
+    title, date, quote, _hint = str(marker["title"]).split("\n")
+    assert (title, date) == ("Pact signed", "2026-05-14")
+    assert quote == "“Bessent announced the protocol.”"
+
+
+def test_the_hover_card_quotes_a_long_sentence_in_full_not_cut_short() -> None:
+    long = "Bessent announced " + "a very long list of clauses, " * 20 + "and then stopped."
+    cited = paragraph("doc.txt#p1", long, 0)
+    answer = compose("Q?", [(long, cited)], passages(cited))
+
+    marker = Elements(view.answer_html(answer, turn=0)).with_class("cite")[0]
+
+    assert str(marker["title"]).split("\n")[2] == f"“{' '.join(long.split())}”"
 
 
 def test_sources_under_an_answer_list_number_title_date_and_paragraph_id_once_each() -> None:

@@ -2,84 +2,31 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from chromium import serve
+from playwright.sync_api import Page
 
 from assistant import render_chat as view
 from assistant.library import Library
-from assistant.ui import launch
 
 pytestmark = pytest.mark.browser
 
 QUESTION = "Who announced the AI safety protocol?"
 
-# Fixtures live here rather than in tests/browser/conftest.py: a second `conftest` module would
-# shadow tests/conftest.py for the test modules that import helpers from it.
-CHROMIUM = Path("/usr/bin/chromium")  # Playwright's own download fails offline; `make chromium` installs this
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(library: Library) -> Iterator[str]:
-    demo = launch(library, port=_free_port(), block=False)
-    try:
-        yield str(demo.local_url)
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    # A missing browser is a broken set-up, not a reason to skip: `make browser` installs it first.
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make chromium`"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)  # answers take seconds on 2 busy cores
-    yield tab
-    context.close()
-
 
 @pytest.fixture(scope="module")
 def seeded_app(seeded_library: Library) -> Iterator[str]:
     """The app over the seeds (read only)."""
-    yield from _serve(seeded_library)
+    yield from serve(seeded_library)
 
 
 @pytest.fixture
 def empty_app(library: Library) -> Iterator[str]:
     """The app over an empty index of its own, for tests that upload."""
-    yield from _serve(library)
-
-
-@pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+    yield from serve(library)
 
 
 def ask(page: Page, question: str) -> None:
