@@ -76,10 +76,10 @@ def load_suites(path: Path = DEFAULT_SUITES) -> dict[str, Suite]:
             raise SuiteFileError(f"{path}: suites.{name}.{field}: {message}") from error
         suites[name] = Suite(
             name=name,
-            corpus=root / entry.corpus,
-            questions=root / entry.questions,
-            thresholds=root / entry.thresholds if entry.thresholds else None,
-            baseline=root / entry.baseline if entry.baseline else None,
+            corpus=(root / entry.corpus).resolve(),
+            questions=(root / entry.questions).resolve(),
+            thresholds=(root / entry.thresholds).resolve() if entry.thresholds else None,
+            baseline=(root / entry.baseline).resolve() if entry.baseline else None,
             answerer=entry.answerer,
             k=entry.k,
         )
