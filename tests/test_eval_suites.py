@@ -86,7 +86,7 @@ def test_a_bad_suites_file_names_the_suite_and_field(tmp_path: Path, text: str, 
     path = tmp_path / "suites.toml"
     path.write_text(text)
 
-    with pytest.raises(SuiteFileError, match="suites.toml") as error:
+    with pytest.raises(SuiteFileError, match=r"suites\.toml") as error:
         load_suites(path)
     assert message in str(error.value)
 
