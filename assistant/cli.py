@@ -366,6 +366,76 @@ def _suite_clashes(*values: object) -> list[str]:
     return [name for name, value in zip(names, values, strict=True) if value is not None]
 
 
+@eval_app.command("draft")
+def eval_draft(
+    corpus: Annotated[Path, typer.Option(help="Folder of documents to draft cases from.")],
+    out_file: Annotated[Path, typer.Option("--out", help="Question file to write, JSONL.")],
+    n: Annotated[int, typer.Option("--n", min=1, max=2000, help="Cases to draft (about a fifth unanswerable).")] = 50,
+) -> None:
+    """Propose eval cases from the corpus itself, each marked "reviewed": false until `briefing eval review`."""
+    from evals.draft import DraftError, corpus_sentences, draft_cases, write_drafts
+    from index.entities import Tagger
+
+    if not corpus.is_dir():
+        err.print(f"[red]error:[/red] corpus folder {escape(str(corpus))} does not exist")
+        raise typer.Exit(2)
+    try:
+        drafts = draft_cases(corpus_sentences(corpus, Tagger()), n)
+    except DraftError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    write_drafts(out_file, drafts)
+    unanswerable = sum(not d.answerable for d in drafts)
+    out.print(f"{out_file}: {len(drafts)} drafted cases ({unanswerable} unanswerable), all unreviewed")
+    out.print(f"next: briefing eval review {out_file}")
+
+
+@eval_app.command("review")
+def eval_review(
+    questions: Annotated[Path, typer.Argument(help="Question file with drafted cases, JSONL.")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of in place.")] = None,
+) -> None:
+    """Review drafted cases one by one: a accept, e edit, d drop, s skip, q quit (saved after every key)."""
+    from evals.cases import CaseFileError
+    from evals.review import review_file
+
+    try:
+        tally = review_file(questions, _read_key, _read_line, lambda text: out.print(escape(text)), out_file)
+    except CaseFileError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    out.print(
+        f"\naccepted {len(tally.accepted)}, edited {len(tally.edited)}, dropped {len(tally.dropped)}, "
+        f"left unreviewed {len(tally.left)}: {out_file or questions}"
+    )
+
+
+def _read_key() -> str:
+    """One key: a raw keypress in a terminal; from a pipe, the first character of the next line (EOF quits)."""
+    import sys
+
+    if sys.stdin.isatty():
+        import termios
+        import tty
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd)
+            return sys.stdin.read(1)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    line = sys.stdin.readline()
+    return line.strip()[:1] if line else "q"
+
+
+def _read_line(prompt: str) -> str:
+    import sys
+
+    out.print(escape(prompt), end="")
+    return sys.stdin.readline().rstrip("\n")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on; 0.0.0.0 exposes the app to your network.")] = (
