@@ -99,7 +99,12 @@ def corpus_sentences(corpus: Path, tagger: Tagger) -> list[Sentence]:
 
 def question_for(sentence: Sentence, entity: Entity) -> tuple[str, str] | None:
     """(question, template) asking for the entity's span, or None when no template fits it here."""
-    text, words = sentence.text, sentence.words
+    text, words, cut = _without_opener(sentence.text, sentence.words)
+    if entity.start < cut:
+        return None
+    entity = replace(entity, start=entity.start - cut, end=entity.end - cut)
+    if not words or words[0].pos == "PRON" or words[0].text.lower() == "there":
+        return None  # "It was released ...", "There, he reveals ...": who "it" is lies in another sentence
     if normalize(text).count(normalize(entity.text)) != 1 or len(normalize(entity.text)) < 2:
         return None  # an answer that occurs twice, or is one character, makes an ambiguous question
     before = [w for w in words if w.end <= entity.start]
@@ -138,6 +143,16 @@ def question_for(sentence: Sentence, entity: Entity) -> tuple[str, str] | None:
     return _join(text[:start], wh, text[entity.end :]), f"in-place-{entity.label.lower()}"
 
 
+def _without_opener(text: str, words: Sequence[Word]) -> tuple[str, tuple[Word, ...], int]:
+    """The sentence without a leading discourse adverb and its comma ("However, ..."), and how much was cut."""
+    if len(words) > 2 and words[0].pos == "ADV" and words[1].text == ",":
+        cut = words[2].start
+        rest = text[cut:]
+        rest = rest[:1].upper() + rest[1:]
+        return rest, tuple(replace(w, start=w.start - cut, end=w.end - cut) for w in words[2:]), cut
+    return text, tuple(words), 0
+
+
 def _asks_well(entity: Entity, before: Sequence[Word], after: Sequence[Word]) -> bool:
     """Whether asking for this span makes a question with one answer (tagging errors and lists are refused)."""
     nxt = after[0] if after else None
@@ -146,6 +161,8 @@ def _asks_well(entity: Entity, before: Sequence[Word], after: Sequence[Word]) ->
         nxt is not None and nxt.start == entity.end and nxt.text[0] in "-()[]"
     ):
         return False  # glued to its neighbour ("US$59", "(April 2003)"): replacing it would leave a fragment
+    if nxt is not None and nxt.text == "," and len(after) > 1 and after[1].tag in {"WP", "WDT"}:
+        return False  # "investigate Oberhauser, who was ...": the question would read "who, who"
     if nxt is not None and nxt.text == "(":
         return False  # "Hewlett-Packard (HP)": the parenthesis gives the answer away
     if sum(w.text == "," for w in after[:6]) >= 2:
@@ -154,6 +171,8 @@ def _asks_well(entity: Entity, before: Sequence[Word], after: Sequence[Word]) ->
         return False  # "A8" is a model name, not a count
     if prev is not None and (prev.tag == "POS" or prev.pos == "CCONJ"):
         return False  # "Apple's 2007 revenue", "..., and Grasso assigned it": no clean slot to ask in
+    if nxt is not None and nxt.pos == "CCONJ" and entity.label != "DATE":
+        return False  # "Napster and MSN Music": the other conjunct answers as well
     if prev is not None and prev.text == "," and nxt is not None and (nxt.text == "," or nxt.pos == "CCONJ"):
         return False  # an item of a list ("MP3, WAV, and AIFF") has its siblings as equally good answers
     if entity.label in NAME_LABELS:
@@ -193,14 +212,17 @@ def _in_place_phrase(entity: Entity, before: Sequence[Word], after: Sequence[Wor
     if label == "ORG":
         return "which organisation", False
     if label in {"GPE", "LOC"}:
-        return ("where", True) if preposition in {"in", "at"} else ("which place", False)
+        # "where" reads well only where the clause ends: "shelves where for exceeding ..." does not
+        ends = not after or after[0].pos == "PUNCT"
+        return ("where", True) if preposition in {"in", "at"} and ends else ("which place", False)
     if label == "MONEY":
         return "how much money", False
     if label == "PERCENT":
         return "what percentage", False
     if label == "CARDINAL":
         # "three ships" -> "how many ships"; a bare number has no noun to count
-        return ("how many", False) if after and after[0].pos in {"NOUN", "ADJ"} else None
+        counted = next((w for w in after if w.pos != "ADJ"), None)
+        return ("how many", False) if counted is not None and counted.tag == "NNS" else None
     return None
 
 
@@ -257,7 +279,15 @@ def _swap(
     sentence: Sentence, answer: Entity, question: str, sentences: Sequence[Sentence], rng: random.Random
 ) -> str | None:
     """The question with another of its names swapped for a same-type name the corpus never pairs with its context."""
-    kept = [e for e in sentence.entities if e != answer and e.label in SWAPPABLE and e.text in question]
+    kept = [
+        e
+        for e in sentence.entities
+        if e != answer
+        and e.label in SWAPPABLE
+        and e.text in question
+        and _written_as_name(e.text)
+        and _stands_alone(e, sentence.words)
+    ]
     if not kept:
         return None
     target = rng.choice(kept)
@@ -281,6 +311,13 @@ def _swap(
         if all(len(context & {w.text.lower() for w in s.words}) <= 1 for s in holding):
             return question.replace(target.text, name, 1)
     return None
+
+
+def _stands_alone(entity: Entity, words: Sequence[Word]) -> bool:
+    """Not part of a longer name or a modifier ("Belgium iPhone", "Apple notebook"), so swapping it keeps sense."""
+    prev = next((w for w in reversed(words) if w.end <= entity.start), None)
+    nxt = next((w for w in words if w.start >= entity.end), None)
+    return (prev is None or prev.pos != "PROPN") and (nxt is None or nxt.pos not in {"PROPN", "NOUN"})
 
 
 def _with_id(draft: Draft, number: int) -> Draft:
