@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -103,7 +104,8 @@ def question_for(sentence: Sentence, entity: Entity) -> tuple[str, str] | None:
     if entity.start < cut:
         return None
     entity = replace(entity, start=entity.start - cut, end=entity.end - cut)
-    if not words or words[0].pos == "PRON" or words[0].text.lower() == "there":
+    lead = next((w for w in words if w.pos != "CCONJ"), None)
+    if lead is None or lead.pos == "PRON" or lead.text.lower() == "there":
         return None  # "It was released ...", "There, he reveals ...": who "it" is lies in another sentence
     if normalize(text).count(normalize(entity.text)) != 1 or len(normalize(entity.text)) < 2:
         return None  # an answer that occurs twice, or is one character, makes an ambiguous question
@@ -176,16 +178,16 @@ def _asks_well(entity: Entity, before: Sequence[Word], after: Sequence[Word]) ->
     if prev is not None and prev.text == "," and nxt is not None and (nxt.text == "," or nxt.pos == "CCONJ"):
         return False  # an item of a list ("MP3, WAV, and AIFF") has its siblings as equally good answers
     if entity.label in NAME_LABELS:
-        if prev is not None and prev.pos == "PROPN":
-            return False  # "Mayor Ines Barlow": the name runs on past what the tagger marked
+        if prev is not None and prev.pos in {"PROPN", "NOUN"}:
+            return False  # "Mayor Ines Barlow", "chat show host Robert Kilroy-Silk": a title or apposition runs on
         if not _written_as_name(entity.text):
             return False  # "iPod", "non-Apple": not a name as written, whatever the tagger says
         if nxt is not None and nxt.pos in {"NOUN", "PROPN"}:
             return False  # a name used as a modifier ("Apple notebook sales") is not the thing asked about
         if nxt is not None and nxt.text.startswith("-"):
             return False
-    elif entity.label != "CARDINAL" and nxt is not None and nxt.pos == "NOUN" and entity.label != "DATE":
-        return False  # "15-hour shifts": a modifier again
+    elif entity.label != "CARDINAL" and nxt is not None and nxt.pos == "NOUN":
+        return False  # "15-hour shifts", "Friday night": a modifier again
     return True
 
 
@@ -244,6 +246,13 @@ def draft_cases(sentences: Sequence[Sentence], n: int, seed: int = SEED) -> list
         if options:
             entity, (question, template) = rng.choice(options)
             answerable.append((sentence, entity, question, template))
+    seen: set[str] = set()
+    unique = []
+    for candidate in answerable:  # a story told in two articles would give the same question twice
+        if normalize(candidate[2]) not in seen:
+            seen.add(normalize(candidate[2]))
+            unique.append(candidate)
+    answerable = unique
     picked = _spread(answerable, n - round(n * UNANSWERABLE_SHARE), rng)
     drafts = [
         Draft("", question, (entity.text,), (sentence.text,), True, ("drafted", entity.label.lower(), template),
@@ -298,9 +307,10 @@ def _swap(
         and not target.start <= w.start < target.end
         and not answer.start <= w.start < answer.end
     }
+    # Names the tagger gave this type at least twice: one-off labels are where its mistakes gather.
+    counts = Counter(e.text for s in sentences for e in s.entities if e.label == target.label)
     names = sorted(
-        {e.text for s in sentences for e in s.entities if e.label == target.label and _written_as_name(e.text)}
-        - {target.text}
+        name for name, count in counts.items() if count >= 2 and _written_as_name(name) and name != target.text
     )
     rng.shuffle(names)
     for name in names:

@@ -96,7 +96,8 @@ def test_an_unanswerable_draft_swaps_in_a_name_the_corpus_never_pairs_with_the_c
         "Ines Barlow appointed Tomas Reyes to the water board.",
         "Dan Price chairs the water board.",
         "Carla Mendes walked her dog along the river.",
-        "The dog walked along the river on Tuesday.",
+        "Carla Mendes sang at the river festival.",
+        "Dan Price spoke at the festival.",
     ]
     sentences = [sentence(tagger, t) for t in texts]
 
@@ -104,7 +105,7 @@ def test_an_unanswerable_draft_swaps_in_a_name_the_corpus_never_pairs_with_the_c
 
     swaps = [d for d in drafts if not d.answerable]
     assert len(swaps) == 1, [d.question for d in drafts]
-    # Dan Price is named beside the water board, so only Carla Mendes may stand in for a name there
+    # Dan Price is named beside the water board, so only Carla Mendes (tagged twice) may stand in there
     assert "Carla Mendes" in swaps[0].question and "water board" in swaps[0].question
     assert swaps[0].answers == () and swaps[0].evidence == ()
 
