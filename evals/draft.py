@@ -208,7 +208,9 @@ def _in_place_phrase(entity: Entity, before: Sequence[Word], after: Sequence[Wor
             return "what date", False
         if has_month and has_year:
             return "what month", False
-        return ("when", True) if preposition in {"in", "on", "at", "during"} else None
+        # like "where", a bare "when" reads well only where the clause ends ("under fire when for missing" does not)
+        ends = not after or after[0].pos == "PUNCT"
+        return ("when", True) if preposition in {"in", "on", "at", "during"} and ends else None
     if label == "PERSON":
         return ("whom" if preposition else "who"), False
     if label == "ORG":
