@@ -288,7 +288,14 @@ def eval_command(
     sessions: list[tuple[str, runner.EvalSession]] = []
     try:
         if named or all_suites:
-            clash = _suite_clashes(questions, corpus, json_out, thresholds, check)
+            clash = _suite_clashes(questions, corpus, json_out, thresholds, check, baseline)
+            # By name: typer's context may carry its own copy of click's ParameterSource enum.
+            given = [
+                name
+                for name in ("k", "answerer")
+                if getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+            ]
+            clash += [f"--{name}" for name in given]
             if clash:
                 raise SuiteFileError(f"{', '.join(clash)}: not with --suite/--all; the suites file sets these")
             from evals.suite_run import run_suites
@@ -362,7 +369,7 @@ def eval_command(
 
 def _suite_clashes(*values: object) -> list[str]:
     """The single-run options given that a suites file sets instead."""
-    names = ("--questions", "--corpus", "--json", "--thresholds", "--check")
+    names = ("--questions", "--corpus", "--json", "--thresholds", "--check", "--baseline")
     return [name for name, value in zip(names, values, strict=True) if value is not None]
 
 

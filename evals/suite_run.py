@@ -7,9 +7,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.settings import Settings
+from evals.cases import load_cases
+from evals.gate import load_result, load_thresholds
 from evals.report import render_suites
-from evals.run import DEFAULT_OUTPUT_DIR, EvalSession, RunProgress, run_and_report
+from evals.run import DEFAULT_OUTPUT_DIR, EvalError, EvalSession, RunProgress, run_and_report
 from evals.suites import Suite
+
+
+def check_suite(suite: Suite, compare: bool = True) -> None:
+    """Raise the error a run of this suite would meet on its files (corpus, questions, thresholds, baseline)."""
+    if not suite.corpus.is_dir():
+        raise EvalError(f"suite {suite.name}: corpus folder {suite.corpus} does not exist")
+    load_cases(suite.questions)
+    if suite.thresholds is not None:
+        load_thresholds(suite.thresholds)
+    if compare and suite.baseline is not None and suite.baseline.is_file():
+        load_result(suite.baseline)
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,12 @@ def run_suites(
     allow_drafts: bool = False,
     progress: RunProgress | None = None,
 ) -> SuitesSession:
-    """Run each suite in order (its JSON and Markdown as `<dir>/<suite>.*`), then write the combined report."""
+    """Run each suite in order (its JSON and Markdown as `<dir>/<suite>.*`), then write the combined report.
+
+    Every suite's files are checked first, so a broken last suite fails in a second, not after the others ran.
+    """
+    for suite in suites:
+        check_suite(suite, compare)
     done: list[SuiteSession] = []
     for suite in suites:
         baseline = suite.baseline if compare and suite.baseline is not None and suite.baseline.is_file() else None

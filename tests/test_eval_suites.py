@@ -104,12 +104,35 @@ def test_paths_are_relative_to_the_suites_file_and_an_unknown_suite_is_refused(t
         select(suites, ["nope"], every=False)
 
 
-def test_suite_options_refuse_single_run_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [(["--questions", "q.jsonl"], "--questions"), (["--baseline", "b.json"], "--baseline"), (["-k", "5"], "--k"),
+     (["--answerer", "llm"], "--answerer")],
+)  # fmt: skip
+def test_suite_options_refuse_the_options_a_suites_file_sets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: list[str], named: str
+) -> None:
     monkeypatch.chdir(tmp_path)
 
-    result = CliRunner().invoke(app, ["eval", "--all", "--questions", "q.jsonl"])
+    result = CliRunner().invoke(app, ["eval", "--all", *extra])
 
-    assert result.exit_code == 2 and "--questions: not with --suite/--all" in " ".join(result.output.split())
+    assert result.exit_code == 2 and f"{named}: not with --suite/--all" in " ".join(result.output.split())
+
+
+def test_a_broken_suite_stops_the_run_before_any_suite_is_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(SECOND / "docs", tmp_path / "docs")
+    shutil.copy(SECOND / "questions.jsonl", tmp_path / "questions.jsonl")
+    good = "[suites.good]\ncorpus = 'docs'\nquestions = 'questions.jsonl'\n"
+    (tmp_path / "suites.toml").write_text(good + "[suites.broken]\ncorpus = 'docs'\nquestions = 'missing.jsonl'\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFING_DATA_DIR", str(tmp_path / "data"))
+
+    result = CliRunner().invoke(app, ["eval", "--all", "--suites", "suites.toml"])
+
+    assert result.exit_code == 2 and "missing.jsonl: cannot read the question file" in result.output
+    assert not (tmp_path / "data").exists()
 
 
 @pytest.mark.slow
