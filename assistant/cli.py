@@ -378,6 +378,7 @@ def eval_draft(
     corpus: Annotated[Path, typer.Option(help="Folder of documents to draft cases from.")],
     out_file: Annotated[Path, typer.Option("--out", help="Question file to write, JSONL.")],
     n: Annotated[int, typer.Option("--n", min=1, max=2000, help="Cases to draft (about a fifth unanswerable).")] = 50,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
     """Propose eval cases from the corpus itself, each marked "reviewed": false until `briefing eval review`."""
     from evals.draft import DraftError, corpus_sentences, draft_cases, write_drafts
@@ -385,6 +386,10 @@ def eval_draft(
 
     if not corpus.is_dir():
         err.print(f"[red]error:[/red] corpus folder {escape(str(corpus))} does not exist")
+        raise typer.Exit(2)
+    if out_file.exists() and not force:
+        # a reviewed question file is hours of work: never overwrite it by accident
+        err.print(f"[red]error:[/red] {escape(str(out_file))} exists; choose another --out, or pass --force")
         raise typer.Exit(2)
     try:
         drafts = draft_cases(corpus_sentences(corpus, Tagger()), n)

@@ -157,3 +157,18 @@ def test_briefing_eval_draft_writes_a_question_file_the_runner_accepts_with_allo
     assert result.exit_code == 0, result.output
     assert "all unreviewed" in result.output
     assert all(not case.reviewed for case in load_cases(out))
+
+
+def test_briefing_eval_draft_never_overwrites_an_existing_file_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "reviewed.jsonl"
+    out.write_text('{"id": "mine"}\n')
+    args = ["eval", "draft", "--corpus", str(SECOND / "docs"), "--out", str(out), "--n", "4"]
+
+    refused = CliRunner().invoke(app, args)
+
+    assert refused.exit_code == 2 and "exists; choose another --out, or pass --force" in " ".join(
+        refused.output.split()
+    )
+    assert out.read_text() == '{"id": "mine"}\n'
+    assert CliRunner().invoke(app, [*args, "--force"]).exit_code == 0
+    assert "mine" not in out.read_text()
