@@ -315,8 +315,14 @@ def _swap(
         name for name, count in counts.items() if count >= 2 and _written_as_name(name) and name != target.text
     )
     rng.shuffle(names)
+    # Surface forms of one name ("Finch", "Atticus", "Atticus Finch"): swapping one for another keeps the answer.
+    full_names = [set(normalize(e.text).split()) for st in sentences for e in st.entities if " " in e.text]
+    target_words = set(normalize(target.text).split())
     for name in names:
         if normalize(name) in normalize(question) or normalize(target.text) in normalize(name):
+            continue
+        name_words = set(normalize(name).split())
+        if any(name_words <= full and target_words <= full for full in full_names):
             continue
         # "Never paired": no sentence that names it shares more than one context word with the question.
         holding = [s for s in sentences if name in s.text]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from evals.cases import load_cases
-from evals.draft import Sentence, corpus_sentences, draft_cases, question_for
+from evals.draft import Sentence, _swap, corpus_sentences, draft_cases, question_for
 from evals.run import EvalError, run_eval
 from index.entities import Tagger
+from index.records import Entity, Word
 
 SECOND = Path(__file__).resolve().parent / "fixtures" / "second_corpus"
 
@@ -108,6 +110,45 @@ def test_an_unanswerable_draft_swaps_in_a_name_the_corpus_never_pairs_with_the_c
     # Dan Price is named beside the water board, so only Carla Mendes (tagged twice) may stand in there
     assert "Carla Mendes" in swaps[0].question and "water board" in swaps[0].question
     assert swaps[0].answers == () and swaps[0].evidence == ()
+
+
+def hand_tagged(text: str, tags: str, names: dict[str, str]) -> Sentence:
+    """A sentence tagged by hand (word/POS/Penn tag), so the test does not depend on the NER model's labels."""
+    words, cursor = [], 0
+    for token, tag in zip(text.replace(".", " .").split(), tags.split(), strict=True):
+        start = text.index(token, cursor)
+        cursor = start + len(token)
+        pos, penn = tag.split("/")
+        words.append(Word(token, pos, penn, start, cursor))
+    entities = tuple(
+        Entity(name, label, text.index(name), text.index(name) + len(name)) for name, label in names.items()
+    )
+    return Sentence("doc.txt", text, tuple(words), entities)
+
+
+def test_an_unanswerable_draft_never_swaps_in_another_form_of_the_same_name() -> None:
+    appointed = hand_tagged(
+        "Dan Price appointed Atticus as chairman.",
+        "PROPN/NNP PROPN/NNP VERB/VBD PROPN/NNP ADP/IN NOUN/NN PUNCT/.",
+        {"Dan Price": "PERSON", "Atticus": "PERSON"},
+    )
+    others = [
+        hand_tagged(
+            f"{name} {verb} home.", "PROPN/NNP " * len(name.split()) + "VERB/VBD ADV/RB PUNCT/.", {name: "PERSON"}
+        )
+        for name in ("Finch", "Carla Mendes", "Atticus Finch")
+        for verb in ("walked", "drove")
+    ]
+    corpus = [appointed, *others]
+    answer = appointed.entities[0]
+
+    swaps = {
+        _swap(appointed, answer, "Who appointed Atticus as chairman?", corpus, random.Random(seed))
+        for seed in range(20)
+    }
+
+    # "Finch" is Atticus again (the corpus names "Atticus Finch"), so the question would still be answerable
+    assert swaps == {"Who appointed Carla Mendes as chairman?"}
 
 
 def test_the_runner_refuses_unreviewed_cases_unless_drafts_are_allowed(tmp_path: Path) -> None:
