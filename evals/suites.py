@@ -14,6 +14,7 @@ from index.store import collection_name
 
 EVALS_DIR = Path(__file__).resolve().parent
 DEFAULT_SUITES = EVALS_DIR / "suites.toml"
+RESERVED = "report"  # artifacts/eval/report.md is the combined report, so no suite may write its own there
 
 
 class SuiteFileError(Exception):
@@ -67,6 +68,8 @@ def load_suites(path: Path = DEFAULT_SUITES) -> dict[str, Suite]:
     for name, table in tables.items():
         if not _valid_name(name):
             raise SuiteFileError(f"{path}: suites.{name}: a name is letters, digits, '-' or '_' (at most 40)")
+        if name == RESERVED:
+            raise SuiteFileError(f"{path}: suites.{name}: the name is taken by the combined report ({RESERVED}.md)")
         try:
             entry = _SuiteEntry.model_validate(table)
         except ValidationError as error:

@@ -80,6 +80,7 @@ def test_the_committed_suites_file_names_the_seeds_and_the_held_out_squad_suite(
         ("[suites.'a b']\ncorpus = 'c'\nquestions = 'q'\n", "suites.a b: a name is"),
         ("[suite.a]\ncorpus = 'c'\n", "expected only [suites.NAME] tables"),
         ("[suites.a\n", "not valid TOML"),
+        ("[suites.report]\ncorpus = 'c'\nquestions = 'q'\n", "taken by the combined report"),
     ],
 )
 def test_a_bad_suites_file_names_the_suite_and_field(tmp_path: Path, text: str, message: str) -> None:
