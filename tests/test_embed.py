@@ -1,4 +1,4 @@
-"""The NumPy MiniLM encoder: the same vectors as sentence-transformers, unit length, 384 dimensions, offline."""
+"""The ONNX MiniLM encoder: sentence-transformers' vectors (fp32) or near them (int8), unit length, offline."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from index.chunk import chunk_document
 from index.embed import DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir
 from index.load import load_paths
+from index.onnx_export import export_path
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 QUESTIONS = [
@@ -36,9 +37,19 @@ def seed_texts(embedder: Embedder) -> list[str]:
     return [*paragraphs, longest]
 
 
+@pytest.fixture(scope="module")
+def fp32(embedder: Embedder, model_cache: Path) -> Embedder:
+    return embedder if embedder.encoder == "onnx-fp32" else Embedder(encoder="onnx-fp32", cache_dir=model_cache)
+
+
+@pytest.fixture(scope="module")
+def int8(embedder: Embedder, model_cache: Path) -> Embedder:
+    return embedder if embedder.encoder == "onnx-int8" else Embedder(encoder="onnx-int8", cache_dir=model_cache)
+
+
 @pytest.mark.slow  # importing torch and sentence-transformers takes 10-25 s on two cores
-def test_vectors_match_sentence_transformers_on_the_seeds_and_on_questions(
-    embedder: Embedder, seed_texts: list[str]
+def test_fp32_vectors_match_sentence_transformers_on_the_seeds_and_on_questions(
+    fp32: Embedder, seed_texts: list[str]
 ) -> None:
     from sentence_transformers import SentenceTransformer
 
@@ -46,11 +57,58 @@ def test_vectors_match_sentence_transformers_on_the_seeds_and_on_questions(
     texts = seed_texts + QUESTIONS
 
     expected = reference.encode(texts, batch_size=32, convert_to_numpy=True, normalize_embeddings=True)
-    actual = embedder.embed(texts)
+    actual = fp32.embed(texts)
 
     similarity = cosine(actual, expected)
     worst = int(np.argmin(similarity))
     assert similarity[worst] >= 0.9999, f"{similarity[worst]:.6f} for {texts[worst][:80]!r}"
+
+
+def test_int8_vectors_stay_within_a_cosine_of_0_98_of_fp32(
+    fp32: Embedder, int8: Embedder, seed_texts: list[str]
+) -> None:
+    # Default dynamic quantization (per tensor, every op) fell to 0.83-0.95 here (GOTCHAS.md).
+    texts = seed_texts + QUESTIONS
+
+    similarity = cosine(int8.embed(texts), fp32.embed(texts))
+
+    worst = int(np.argmin(similarity))
+    assert similarity[worst] >= 0.98, f"{similarity[worst]:.6f} for {texts[worst][:80]!r}"
+
+
+def test_int8_keeps_fp32s_nearest_seed_paragraph_in_its_top_three_for_each_question(
+    fp32: Embedder, int8: Embedder, seed_texts: list[str]
+) -> None:
+    # Top-3, not top-1: two seed paragraphs sit 0.008 apart for the restrictions question, a tie int8 may flip.
+    def ranked(encoder: Embedder) -> np.ndarray:
+        return np.argsort(-(encoder.embed(QUESTIONS) @ encoder.embed(seed_texts).T), axis=1)
+
+    exact, quantized = ranked(fp32), ranked(int8)
+
+    assert all(exact[q, 0] in quantized[q, :3] for q in range(len(QUESTIONS)))
+
+
+def test_the_export_is_built_once_and_reused(model_cache: Path, int8: Embedder) -> None:
+    built = export_path(default_model_dir(), model_cache, "onnx-int8")
+    before = built.stat().st_mtime_ns
+
+    again = Embedder(encoder="onnx-int8", cache_dir=model_cache)
+
+    assert again.path == built
+    assert built.stat().st_mtime_ns == before
+
+
+def test_a_fresh_cache_folder_gets_a_working_export_from_the_packaged_weights(tmp_path: Path) -> None:
+    fresh = Embedder(encoder="onnx-fp32", cache_dir=tmp_path / "models")
+
+    assert fresh.path.parent == tmp_path / "models"
+    assert [p.name for p in (tmp_path / "models").iterdir()] == [fresh.path.name]  # no half-written files left
+    assert fresh.embed(["hello"]).shape == (1, 384)
+
+
+def test_an_unknown_encoder_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="BRIEFING_ENCODER"):
+        Embedder(encoder="numpy", cache_dir=tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +129,10 @@ def test_rows_come_back_in_the_order_the_texts_were_given(embedder: Embedder, qu
     np.testing.assert_allclose(reversed_vectors[::-1], question_vectors, atol=1e-5)
 
 
-def test_a_texts_vector_does_not_depend_on_the_batch_it_is_in(embedder: Embedder) -> None:
+@pytest.mark.parametrize("encoder", ["onnx-int8", "onnx-fp32"])
+def test_a_texts_vector_does_not_depend_on_the_batch_it_is_in(encoder: str, model_cache: Path) -> None:
+    # Regression: int8 batched texts shared one activation scale, moving a vector to cosine 0.992 of itself.
+    embedder = Embedder(encoder=encoder, cache_dir=model_cache)
     short = "Who was the Nvidia boss in Beijing?"
     long = " ".join(["The protocol is framed around best practices for AI safety."] * 12)
 

@@ -1,0 +1,221 @@
+"""Ingest throughput: the encoder alone, `briefing index`, a plain llama-index pipeline and the old NumPy path.
+
+Run: .venv/bin/python benchmarks/ingest.py [--corpus DIR --questions FILE] [--skip-numpy] [--threads 1]
+Without --corpus it writes the 656-paragraph eval-scale corpus (benchmarks/eval_scale.py, 41 files x 16).
+One process, the same corpus, one after another:
+  (a) the encoder alone on the paragraphs `briefing index` embeds (heading-prefixed paragraph texts);
+  (b) Library.index, what `briefing index` runs, end to end into a fresh store (and, separately, the
+      `briefing index` command in a subprocess, start-up and imports included);
+  (c) what a llama-index user would write: SimpleDirectoryReader -> SentenceSplitter(256, 32) ->
+      VectorStoreIndex over ChromaVectorStore, with a BaseEmbedding over the same ONNX encoder;
+  (d) today's path before issue 11: Library.index with the NumPy MiniLM (benchmarks/numpy_minilm.py).
+Prints paragraphs/s for each, the ratios, recall@5 of (b) and (c) on the questions, and the load
+average (the machine is shared: compare runs only at similar load). Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI sets it
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+logging.getLogger("llama_index").setLevel(logging.ERROR)  # it warns about optional file readers
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+import numpy as np  # noqa: E402
+
+from assistant.library import Library  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from evals.cases import load_cases  # noqa: E402
+from evals.metrics import contains_any  # noqa: E402
+from index.chunk import chunk_document, quote_spans  # noqa: E402
+from index.embed import Embedder  # noqa: E402
+from index.load import load_paths  # noqa: E402
+
+
+class Clock:
+    """Wall and CPU seconds (this process and its finished children) since it was made."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), self._cpu()
+
+    @staticmethod
+    def _cpu() -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, self._cpu() - self.cpu
+
+
+def settings_for(data: Path, corpus: Path, encoder: str, threads: int, cache: Path) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=data,
+        corpus_dir=corpus,
+        collection="bench",
+        encoder=encoder,
+        encoder_threads=threads,
+        encoder_cache=cache,
+    )
+
+
+def paragraph_texts(corpus: Path, embedder: Embedder) -> tuple[list[str], list[str]]:
+    """The texts `briefing index` embeds: heading-prefixed paragraphs, and their excerpts."""
+    paragraphs, excerpts = [], []
+    for document in load_paths([corpus], corpus).documents:
+        for p in chunk_document(document, count_tokens=embedder.count_tokens):
+            heading = p.heading.split(" > ")[-1]
+            paragraphs.append(f"{heading}: {p.text}" if heading else p.text)
+            excerpts += [p.text[start:end] for start, end in quote_spans(p.text)]
+    return paragraphs, excerpts
+
+
+def recall_at_5(hits: list[list[str]], evidence: list[list[str]]) -> float:
+    return float(
+        np.mean([any(contains_any(text, ev) for text in top[:5]) for top, ev in zip(hits, evidence, strict=True)])
+    )
+
+
+def llama_pipeline(
+    corpus: Path, data: Path, embedder: Embedder, questions: list[str]
+) -> tuple[float, int, list[list[str]]]:
+    """(c): seconds to index, nodes written, and the top-5 texts per question."""
+    import chromadb
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.embeddings import BaseEmbedding
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    class OnnxMiniLM(BaseEmbedding):
+        """The same ONNX encoder `briefing index` uses, so only the pipeline differs."""
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embedder.embed([query])[0].tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return embedder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    model = OnnxMiniLM(model_name="all-MiniLM-L6-v2", embed_batch_size=64)
+    clock = Clock()
+    client = chromadb.PersistentClient(path=str(data), settings=chromadb.config.Settings(anonymized_telemetry=False))
+    collection = client.get_or_create_collection("plain", configuration={"hnsw": {"space": "cosine"}})
+    documents = SimpleDirectoryReader(str(corpus), recursive=True).load_data()
+    nodes = SentenceSplitter(chunk_size=256, chunk_overlap=32).get_nodes_from_documents(documents)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
+    index = VectorStoreIndex(nodes, storage_context=storage, embed_model=model)
+    seconds = clock.read()
+    retriever = index.as_retriever(similarity_top_k=5)
+    return seconds, len(nodes), [[n.node.get_content() for n in retriever.retrieve(q)] for q in questions]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--corpus", type=Path, help="a folder to index instead of the eval-scale corpus")
+    parser.add_argument("--questions", type=Path, help="its question file (JSONL), for recall@5")
+    parser.add_argument(
+        "--encoder", default=Settings.model_fields["encoder"].default, choices=["onnx-fp32", "onnx-int8"]
+    )
+    parser.add_argument("--threads", type=int, default=1, help="encoder intra-op threads")
+    parser.add_argument("--skip-numpy", action="store_true", help="leave out (d), the slow old path")
+    parser.add_argument("--skip-llama", action="store_true", help="leave out (c)")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch_name:
+        scratch = Path(scratch_name)
+        if options.corpus:
+            corpus, questions_file = options.corpus.resolve(), options.questions
+        else:
+            from eval_scale import write_corpus
+
+            corpus, questions_file, _ = write_corpus(scratch / "eval-scale", 41, 16, 400, 7)
+        cache = scratch / "models"
+        embedder = Embedder(encoder=options.encoder, cache_dir=cache, threads=options.threads)  # the export, untimed
+        cases = [c for c in load_cases(questions_file) if c.answerable] if questions_file else []
+        questions, evidence = [c.question for c in cases], [list(c.evidence) for c in cases]
+        load_before = os.getloadavg()
+        rows: list[tuple[str, float, float, int]] = []
+
+        texts, excerpts = paragraph_texts(corpus, embedder)
+        embedder.embed(texts[:8])  # warm
+        clock = Clock()
+        embedder.embed(texts)
+        rows.append(("(a) encoder alone, paragraphs", *clock.read(), len(texts)))
+        clock = Clock()
+        embedder.embed(excerpts)
+        rows.append(("    encoder alone, their excerpts", *clock.read(), len(texts)))
+
+        library = Library(settings_for(scratch / "b", corpus, options.encoder, options.threads, cache))
+        library._embedder = embedder  # type: ignore[misc]  # the same loaded model: (b) times indexing, not loading
+        clock = Clock()
+        report = library.index([corpus], root=corpus)
+        rows.append(("(b) Library.index (briefing index)", *clock.read(), report.paragraphs))
+        ours = [[p.paragraph.text for p in library.retrieve(q, 5)] for q in questions]
+
+        env = {
+            **os.environ,
+            "BRIEFING_DATA_DIR": str(scratch / "cli"),
+            "BRIEFING_COLLECTION": "bench",
+            "BRIEFING_ENCODER": options.encoder,
+            "BRIEFING_ENCODER_THREADS": str(options.threads),
+            "BRIEFING_ENCODER_CACHE": str(cache),
+            "PYTHONPATH": str(REPO),
+        }
+        clock = Clock()
+        subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "index", str(corpus)], env=env, check=True, capture_output=True
+        )
+        rows.append(("(b) `briefing index` command, cold", *clock.read(), report.paragraphs))
+
+        plain: list[list[str]] = []
+        if not options.skip_llama:
+            seconds, nodes, plain = llama_pipeline(corpus, scratch / "c", embedder, questions)
+            rows.append((f"(c) llama-index pipeline ({nodes} nodes)", *seconds, report.paragraphs))
+
+        if not options.skip_numpy:
+            import numpy_minilm
+
+            old = Library(settings_for(scratch / "d", corpus, options.encoder, options.threads, cache))
+            old._embedder = numpy_minilm.Embedder()  # type: ignore[misc,assignment]
+            clock = Clock()
+            old_report = old.index([corpus], root=corpus)
+            rows.append(("(d) before issue 11: NumPy encoder", *clock.read(), old_report.paragraphs))
+        load_after = os.getloadavg()
+
+    print(f"corpus: {corpus.name}, {report.paragraphs} paragraphs, {len(excerpts)} excerpts; encoder {options.encoder}")
+    print(f"threads: {options.threads}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+    # On a shared machine wall time mostly measures the neighbours: read the CPU columns and ratios.
+    print(f"{'path':44} {'wall s':>7} {'CPU s':>7} {'paragraphs/wall s':>18} {'paragraphs/CPU s':>17}")
+    for name, wall, cpu, count in rows:
+        print(f"{name:44} {wall:7.1f} {cpu:7.1f} {count / wall:18.1f} {count / cpu:17.1f}")
+    wall_rate = {name.split(" ")[0] + (" cli" if "command" in name else ""): n / w for name, w, _, n in rows}
+    cpu_rate = {name.split(" ")[0] + (" cli" if "command" in name else ""): n / c for name, _, c, n in rows}
+    for other in ("(a)", "(c)", "(d)"):
+        if other in cpu_rate:
+            by_cpu, by_wall = cpu_rate["(b)"] / cpu_rate[other], wall_rate["(b)"] / wall_rate[other]
+            print(f"(b)/{other}: {by_cpu:.2f} by CPU, {by_wall:.2f} by wall")
+    if questions:
+        line = f"recall@5 on {len(questions)} answerable questions: (b) {recall_at_5(ours, evidence):.3f}"
+        if plain:
+            line += f", (c) {recall_at_5(plain, evidence):.3f}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
