@@ -47,7 +47,7 @@ browser: install chromium
 	$(BIN)/pytest -m browser
 
 eval: install
-	$(BIN)/briefing eval --gate
+	$(BIN)/briefing eval --all --gate --junit artifacts/eval/junit.xml --summary artifacts/eval/summary.md
 
 index: install
 	$(BIN)/briefing index

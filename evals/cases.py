@@ -24,6 +24,8 @@ class EvalCase(BaseModel):
     evidence: tuple[str, ...] = Field(default=(), description="Verbatim snippets of the source paragraphs.")
     answerable: StrictBool  # "false" as a string is a slip, not a value
     tags: tuple[str, ...] = ()
+    # Drafted cases (`briefing eval draft`) start false; the runner refuses them until a person reviews them.
+    reviewed: StrictBool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalCase:
@@ -78,5 +80,5 @@ def _describe(error: ValidationError) -> str:
     if first["type"] == "missing":
         message = "missing (required)"
     elif first["type"] == "extra_forbidden":
-        message = "unknown field (expected id, question, answers, evidence, answerable, tags)"
+        message = "unknown field (expected id, question, answers, evidence, answerable, tags, reviewed)"
     return f"{field}: {message}" if field else message

@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from evals.metrics import LOWER_IS_BETTER, METRIC_KEYS
+from evals.metrics import LOWER_IS_BETTER, METRIC_KEYS, CaseOutcome
+from evals.stats import PairedTest, case_values, paired_tests
 
 # Room for float noise in a mean of fractions: 0.9 must pass a minimum of 0.90.
 TOLERANCE = 1e-9
@@ -27,6 +28,9 @@ class Threshold(BaseModel):
 
     min: float | None = None
     max: float | None = None
+    # "point" checks the metric itself; "interval" checks the pessimistic end of its 95% interval (the
+    # lower bound against a minimum, the upper bound against a maximum), so chance alone cannot pass it.
+    on: Literal["point", "interval"] = "point"
 
     @model_validator(mode="after")
     def _one_direction(self) -> Threshold:
@@ -43,23 +47,41 @@ class GateCheck:
     value: float | None  # None: the metric had no case to be measured on
     bound: float
     direction: Literal["min", "max"]
+    on: Literal["point", "interval"] = "point"
+    interval: tuple[float, float] | None = None  # the metric's 95% interval, when known
+
+    @property
+    def tested(self) -> float | None:
+        """The number held against the bound: the value, or the interval's end on the failing side."""
+        if self.on == "point" or self.value is None:
+            return self.value
+        if self.interval is None:
+            return None  # an interval bar without an interval is not cleared
+        return self.interval[0] if self.direction == "min" else self.interval[1]
 
     @property
     def passed(self) -> bool:
-        if self.value is None:
+        tested = self.tested
+        if tested is None:
             return False  # a bar nothing was measured against is not cleared
         if self.direction == "min":
-            return self.value >= self.bound - TOLERANCE
-        return self.value <= self.bound + TOLERANCE
+            return tested >= self.bound - TOLERANCE
+        return tested <= self.bound + TOLERANCE
 
     def describe(self) -> str:
         """One line a person can act on, e.g. `recall_at_5 = 0.9180, below the minimum 0.95`."""
         if self.value is None:
             return f"{self.metric}: not measured (no case of its kind), so {self.direction} {self.bound} is not met"
+        name = self.metric
+        if self.on == "interval":
+            end = "lower" if self.direction == "min" else "upper"
+            if self.tested is None:
+                return f"{name}: no interval in the result, so its {end} bound cannot meet {self.bound}"
+            name = f"{self.metric}'s 95% {end} bound"
         if self.passed:
-            return f"{self.metric} = {self.value:.4f}, meets {self.direction} {self.bound}"
+            return f"{name} = {self.tested:.4f}, meets {self.direction} {self.bound}"
         side = "below the minimum" if self.direction == "min" else "above the maximum"
-        return f"{self.metric} = {self.value:.4f}, {side} {self.bound}"
+        return f"{name} = {self.tested:.4f}, {side} {self.bound}"
 
 
 def load_thresholds(path: Path) -> dict[str, Threshold]:
@@ -81,14 +103,19 @@ def load_thresholds(path: Path) -> dict[str, Threshold]:
     return thresholds
 
 
-def check_gate(metrics: Mapping[str, float | None], thresholds: Mapping[str, Threshold]) -> list[GateCheck]:
+def check_gate(
+    metrics: Mapping[str, float | None],
+    thresholds: Mapping[str, Threshold],
+    intervals: Mapping[str, tuple[float, float] | None] | None = None,
+) -> list[GateCheck]:
     """Each thresholded metric against its bar, in the order of the thresholds file."""
     checks = []
     for metric, bar in thresholds.items():
         direction: Literal["min", "max"] = "min" if bar.min is not None else "max"
         bound = bar.min if bar.min is not None else bar.max
         assert bound is not None  # Threshold guarantees exactly one side
-        checks.append(GateCheck(metric, metrics.get(metric), bound, direction))
+        interval = (intervals or {}).get(metric)
+        checks.append(GateCheck(metric, metrics.get(metric), bound, direction, bar.on, interval))
     return checks
 
 
@@ -96,13 +123,40 @@ def check_gate(metrics: Mapping[str, float | None], thresholds: Mapping[str, Thr
 
 
 class ResultRow(BaseModel):
-    """The part of a result row that gates and baselines read."""
+    """The part of a result row that gates and baselines read (the scoring fields feed the paired tests)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     id: str
     question: str = ""
     failed: tuple[str, ...] = ()
+    answerable: bool | None = None
+    gold_answers: tuple[str, ...] = ()
+    answer: str = ""
+    abstained: bool | None = None
+    citations_relevant: tuple[bool, ...] = ()
+    retrieved_relevant: tuple[bool, ...] = ()
+    relevant_in_collection: int = 0
+    latency_ms: float | None = None
+
+    def outcome(self) -> CaseOutcome | None:
+        """The case's outcome as the runner scored it, or None for a row without the scoring fields."""
+        if self.answerable is None or self.abstained is None or self.latency_ms is None:
+            return None
+        return CaseOutcome(
+            id=self.id,
+            question=self.question,
+            answerable=self.answerable,
+            gold=self.gold_answers,
+            answer=self.answer,
+            abstained=self.abstained,
+            citations=tuple(str(n) for n in range(len(self.citations_relevant))),
+            cited_relevant=self.citations_relevant,
+            retrieved=tuple(str(n) for n in range(len(self.retrieved_relevant))),
+            retrieved_relevant=self.retrieved_relevant,
+            relevant_total=self.relevant_in_collection,
+            latency_ms=self.latency_ms,
+        )
 
 
 class ResultFile(BaseModel):
@@ -111,6 +165,7 @@ class ResultFile(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     metrics: dict[str, float | None]
+    intervals: dict[str, tuple[float, float] | None] = {}
     rows: tuple[ResultRow, ...] = ()
 
 
@@ -126,7 +181,8 @@ def load_result(path: Path) -> ResultFile:
 
 def check_result_file(result: Path, thresholds: Path) -> list[GateCheck]:
     """The gate applied to a result file already written, without running anything."""
-    return check_gate(load_result(result).metrics, load_thresholds(thresholds))
+    loaded = load_result(result)
+    return check_gate(loaded.metrics, load_thresholds(thresholds), loaded.intervals)
 
 
 # --- baseline ------------------------------------------------------------------------------------
@@ -167,6 +223,10 @@ class BaselineDiff:
     fixed: tuple[Flip, ...]  # wrong in the baseline, right now
     new_cases: tuple[str, ...]  # ids only in this run
     missing_cases: tuple[str, ...]  # ids only in the baseline
+    tests: tuple[PairedTest, ...] = ()  # one per metric measured on cases of both runs
+
+    def test(self, metric: str) -> PairedTest | None:
+        return next((t for t in self.tests if t.metric == metric), None)
 
 
 def compare(current: ResultFile, baseline: ResultFile) -> BaselineDiff:
@@ -184,12 +244,19 @@ def compare(current: ResultFile, baseline: ResultFile) -> BaselineDiff:
         (broke if row.failed else fixed).append(flip)
     now = {row.id for row in current.rows}
     return BaselineDiff(
+        tests=tuple(paired_tests(_values(baseline), _values(current), LOWER_IS_BETTER)),
         changes=changes,
         broke=tuple(broke),
         fixed=tuple(fixed),
         new_cases=tuple(row.id for row in current.rows if row.id not in before),
         missing_cases=tuple(row.id for row in baseline.rows if row.id not in now),
     )
+
+
+def _values(result: ResultFile) -> dict[str, dict[str, float | None]]:
+    """Case id -> metric -> that case's value, for the rows that carry their scoring fields."""
+    outcomes = ((row.id, row.outcome()) for row in result.rows)
+    return {case: case_values(outcome) for case, outcome in outcomes if outcome is not None}
 
 
 def _read_json(path: Path, kind: str) -> object:

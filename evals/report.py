@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from evals.gate import BaselineDiff, GateCheck
 from evals.metrics import METRIC_KEYS, CaseOutcome, failed_checks, is_correct
+from evals.stats import RESAMPLES, Interval, PairedTest
 
 if TYPE_CHECKING:
-    from evals.run import EvalRun
+    from evals.run import EvalRun, EvalSession
 
 # What each metric means, for the report's readers (README "Evals" says the same at more length).
 MEANINGS = {
@@ -66,8 +67,10 @@ def render_markdown(run: EvalRun, checks: Sequence[GateCheck] = (), diff: Baseli
         "",
         "## Metrics",
         "",
+        f"Intervals: 95% percentile bootstrap over the cases ({RESAMPLES} resamples, fixed seed).",
+        "",
     ]
-    lines += _metric_table(run.metrics, checks)
+    lines += _metric_table(run.metrics, run.intervals, checks)
     if checks:
         failing = [c for c in checks if not c.passed]
         verdict = "**FAIL**: " + "; ".join(c.describe() for c in failing) if failing else "**PASS**"
@@ -107,7 +110,8 @@ def summary_lines(metrics: dict[str, float | None], checks: Sequence[GateCheck] 
         check = bars.get(key)
         if check:
             sign = ">=" if check.direction == "min" else "<="
-            line += f"   {sign} {check.bound:<5} {'ok' if check.passed else 'FAIL'}"
+            end = (" (low)" if check.direction == "min" else " (high)") if check.on == "interval" else ""
+            line += f"   {sign} {check.bound:<5} {'ok' if check.passed else 'FAIL'}{end}"
         lines.append(line)
     return lines
 
@@ -120,7 +124,8 @@ def diff_lines(diff: BaselineDiff) -> list[str]:
         after = format_value(change.metric, change.after)
         delta = "" if change.delta is None else f" ({format_delta(change.metric, change.delta)})"
         mark = "  worse" if change.worse else ""
-        lines.append(f"{change.metric}: {before} -> {after}{delta}{mark}")
+        test = diff.test(change.metric)
+        lines.append(f"{change.metric}: {before} -> {after}{delta}{mark}{_test_note(test) if test else ''}")
     for flip in diff.broke:
         lines.append(f"right -> wrong: {flip.id} (now fails {', '.join(flip.failed_now)}): {flip.question}")
     for flip in diff.fixed:
@@ -134,21 +139,45 @@ def diff_lines(diff: BaselineDiff) -> list[str]:
     return lines
 
 
-def _metric_table(metrics: dict[str, float | None], checks: Sequence[GateCheck]) -> list[str]:
+def format_interval(metric: str, interval: Interval | None) -> str:
+    """`[0.9130, 0.9891]` in the metric's units; empty when there is none (the question count, no cases)."""
+    if interval is None:
+        return ""
+    return f"[{format_value(metric, interval.low)}, {format_value(metric, interval.high)}]"
+
+
+def bar_text(check: GateCheck) -> str:
+    """`≥ 0.9`, or `≥ 0.9 (lower bound)` for a bar checked on the interval."""
+    sign = "≥" if check.direction == "min" else "≤"
+    end = " (lower bound)" if check.direction == "min" else " (upper bound)"
+    return f"{sign} {check.bound}{end if check.on == 'interval' else ''}"
+
+
+def _test_note(test: PairedTest) -> str:
+    verdict = "significant" if test.significant else "not significant"
+    if test.test == "mcnemar-exact":
+        return f"; McNemar exact p = {test.p_value:.3g}, {verdict} ({test.worse} worse, {test.better} better)"
+    return f"; paired bootstrap p = {test.p_value:.3g}, {verdict} ({test.pairs} cases)"
+
+
+def _metric_table(
+    metrics: dict[str, float | None], intervals: dict[str, Interval | None], checks: Sequence[GateCheck]
+) -> list[str]:
     bars = {check.metric: check for check in checks}
     if bars:
-        lines = ["| metric | value | threshold | result | meaning |", "|---|---:|---:|---|---|"]
+        lines = ["| metric | value | 95% interval | threshold | result | meaning |", "|---|---:|---:|---:|---|---|"]
     else:
-        lines = ["| metric | value | meaning |", "|---|---:|---|"]
+        lines = ["| metric | value | 95% interval | meaning |", "|---|---:|---:|---|"]
     for key in METRIC_KEYS:
         value = format_value(key, metrics.get(key))
+        interval = format_interval(key, intervals.get(key))
         if bars:
             check = bars.get(key)
-            bar = f"{'≥' if check.direction == 'min' else '≤'} {check.bound}" if check else ""
+            bar = bar_text(check) if check else ""
             result = ("pass" if check.passed else "**FAIL**") if check else ""
-            lines.append(f"| {key} | {value} | {bar} | {result} | {MEANINGS[key]} |")
+            lines.append(f"| {key} | {value} | {interval} | {bar} | {result} | {MEANINGS[key]} |")
         else:
-            lines.append(f"| {key} | {value} | {MEANINGS[key]} |")
+            lines.append(f"| {key} | {value} | {interval} | {MEANINGS[key]} |")
     return lines
 
 
@@ -194,3 +223,22 @@ def _failed_case(outcome: CaseOutcome, excerpts: dict[str, str], notes: Sequence
 def _inline(text: str) -> str:
     # One line, and no stray table or emphasis syntax from the source text.
     return " ".join(text.split()).replace("|", "\\|")
+
+
+def render_suites(sessions: Sequence[tuple[str, EvalSession]]) -> str:
+    """One report for several suites: an overview table, then each suite's report one heading level down."""
+    lines = [
+        f"# Eval report: {len(sessions)} suites",
+        "",
+        "| suite | cases | failed cases | gate |",
+        "|---|---:|---:|---|",
+    ]
+    for name, session in sessions:
+        failed = sum(1 for o in session.run.outcomes if failed_checks(o))
+        gate = "n/a" if not session.checks else ("**FAIL**" if session.gate_failed else "pass")
+        lines.append(f"| {name} | {len(session.run.outcomes)} | {failed} | {gate} |")
+    for name, session in sessions:
+        body = render_markdown(session.run, session.checks, session.diff).splitlines()
+        body[0] = f"## Suite `{name}`: {session.run.info.collection}"
+        lines += ["", *body[:1], *(f"#{line}" if line.startswith("#") else line for line in body[1:])]
+    return "\n".join(lines) + "\n"

@@ -31,6 +31,7 @@ from evals.metrics import (
     reciprocal_rank,
 )
 from evals.report import render_markdown
+from evals.stats import Interval, bootstrap_intervals, value_table
 from index.records import IngestReport, Paragraph
 from index.store import collection_name
 
@@ -82,6 +83,7 @@ class EvalRun:
     info: RunInfo
     outcomes: tuple[CaseOutcome, ...]
     metrics: dict[str, float | None]
+    intervals: dict[str, Interval | None]  # each metric's 95% bootstrap interval over the cases
     excerpts: dict[str, str]  # paragraph id -> its first EXCERPT_CHARS characters, for cited paragraphs
     details: dict[str, AnswerDetail]  # case id -> its answer's mode, notes and timings
 
@@ -110,13 +112,18 @@ def corpus_collection(folder: Path) -> str:
 
 
 def open_library(
-    settings: Settings, corpus: Path | None, progress: RunProgress | None = None
+    settings: Settings, corpus: Path | None, progress: RunProgress | None = None, collection: str | None = None
 ) -> tuple[Library, IngestReport]:
-    """The library to evaluate, brought up to date with its corpus (cheap when nothing changed)."""
+    """The library to evaluate, brought up to date with its corpus (cheap when nothing changed).
+
+    The collection is the given one (a suite's), else the corpus folder's own, else the settings' default.
+    """
     folder = corpus if corpus is not None else settings.corpus_dir
     if not folder.is_dir():
         raise EvalError(f"corpus folder {folder} does not exist")
-    library = Library(settings, corpus_collection(folder) if corpus is not None else None)
+    if collection is None and corpus is not None:
+        collection = corpus_collection(folder)
+    library = Library(settings, collection)
     report = library.index([folder], (lambda done, total, _: progress("indexing", done, total)) if progress else None)
     if library.store.count() == 0:
         reasons = "; ".join(f"{f.path}: {f.reason}" for f in report.failed) or "no supported files"
@@ -186,6 +193,8 @@ def run_eval(
     answerer: str = "extractive",
     progress: RunProgress | None = None,
     library: Library | None = None,
+    collection: str | None = None,
+    allow_drafts: bool = False,
 ) -> EvalRun:
     """Index (the given corpus, or the settings' default one), ask every case, compute the metrics.
 
@@ -194,9 +203,16 @@ def run_eval(
     if answerer not in ANSWERERS:
         raise EvalError(f"unknown answerer {answerer!r}: use {' or '.join(ANSWERERS)}")
     cases = load_cases(questions)
+    drafts = [case.id for case in cases if not case.reviewed]
+    if drafts and not allow_drafts:
+        shown = ", ".join(drafts[:5]) + (f" and {len(drafts) - 5} more" if len(drafts) > 5 else "")
+        raise EvalError(
+            f"{questions}: {len(drafts)} drafted cases are not reviewed ({shown}): "
+            "review them with `briefing eval review`, or pass --allow-drafts to score them as they are"
+        )
     began = time.perf_counter()
     if library is None:
-        library, report = open_library(settings, corpus, progress)
+        library, report = open_library(settings, corpus, progress, collection)
     else:
         report = library.index([corpus or settings.corpus_dir])
     indexed = time.perf_counter()
@@ -215,7 +231,8 @@ def run_eval(
         run_seconds=round(time.perf_counter() - indexed, 2),
         unmatched_evidence=unmatched,
     )
-    return EvalRun(info, outcomes, compute_metrics(outcomes), excerpts, details)
+    intervals = bootstrap_intervals(value_table(outcomes))
+    return EvalRun(info, outcomes, compute_metrics(outcomes), intervals, excerpts, details)
 
 
 def result_json(run: EvalRun) -> dict[str, object]:
@@ -223,6 +240,10 @@ def result_json(run: EvalRun) -> dict[str, object]:
     return {
         "run": asdict(run.info),
         "metrics": {key: _rounded(value) for key, value in run.metrics.items()},
+        "intervals": {
+            key: None if interval is None else [_rounded(interval.low), _rounded(interval.high)]
+            for key, interval in run.intervals.items()
+        },
         "rows": [_row(outcome, run) for outcome in run.outcomes],
     }
 
@@ -238,15 +259,17 @@ def run_and_report(
     thresholds: Path | None = None,
     baseline: Path | None = None,
     progress: RunProgress | None = None,
+    collection: str | None = None,
+    allow_drafts: bool = False,
 ) -> EvalSession:
     """What `briefing eval` does: run, write the JSON and Markdown reports, apply the gate and the baseline."""
     bars = load_thresholds(thresholds) if thresholds else None  # a bad file fails before the long run
     before = load_result(baseline) if baseline else None
-    run = run_eval(settings, questions, corpus, k, answerer, progress)
+    run = run_eval(settings, questions, corpus, k, answerer, progress, None, collection, allow_drafts)
     data = result_json(run)
     # Gate and diff read the rounded metrics, exactly as `--check` will read them from the file.
     current = ResultFile.model_validate(data)
-    checks = tuple(check_gate(current.metrics, bars)) if bars else ()
+    checks = tuple(check_gate(current.metrics, bars, current.intervals)) if bars else ()
     diff = compare(current, before) if before else None
     json_path = json_path or DEFAULT_OUTPUT_DIR / f"{run.info.collection}.json"
     markdown_path = markdown_path or DEFAULT_OUTPUT_DIR / f"{run.info.collection}.md"

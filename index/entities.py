@@ -38,10 +38,17 @@ class Tagger:
     def words(self, text: str) -> tuple[tuple[Word, ...], tuple[Entity, ...]]:
         """One short text (a question) as tagged words and its entities."""
         doc = self.nlp(text)
-        words = tuple(
-            Word(t.text, t.pos_, t.tag_, t.idx, t.idx + len(t.text), t.ent_type_ or "") for t in doc if not t.is_space
-        )
-        return words, _entities(doc)
+        return _words(doc), _entities(doc)
+
+    def tagged(self, texts: Sequence[str]) -> list[tuple[tuple[Word, ...], tuple[Entity, ...]]]:
+        """Many texts (a corpus's sentences, for drafting eval cases) as tagged words and entities, batched."""
+        return [(_words(doc), _entities(doc)) for doc in self.nlp.pipe(texts, batch_size=BATCH)]
+
+
+def _words(doc: Any) -> tuple[Word, ...]:
+    return tuple(
+        Word(t.text, t.pos_, t.tag_, t.idx, t.idx + len(t.text), t.ent_type_ or "") for t in doc if not t.is_space
+    )
 
 
 def _entities(doc: Any) -> tuple[Entity, ...]:

@@ -8,6 +8,7 @@ from evals.gate import BaselineDiff, GateCheck, MetricChange
 from evals.metrics import CaseOutcome, compute_metrics
 from evals.report import diff_lines, render_markdown, summary_lines
 from evals.run import AnswerDetail, EvalRun, RunInfo
+from evals.stats import bootstrap_intervals, value_table
 
 INFO = RunInfo(
     corpus="tests/fixtures/second_corpus/docs",
@@ -58,6 +59,7 @@ RUN = EvalRun(
     INFO,
     (WRONG, RIGHT),
     compute_metrics([WRONG, RIGHT]),
+    bootstrap_intervals(value_table([WRONG, RIGHT])),
     {"budget-2025.md#p2": EXCERPT},
     details={"budget-dissenters": AnswerDetail("extractive", ("LLM unreachable: answered extractively",), {})},
 )
@@ -93,10 +95,10 @@ def test_the_gate_adds_threshold_and_verdict_columns_when_a_thresholds_file_is_i
 
     markdown = render_markdown(RUN, checks)
 
-    assert "| answer_containment | 0.0000 | ≥ 0.9 | **FAIL** |" in markdown
-    assert "| abstention_accuracy | 1.0000 | ≥ 0.9 | pass |" in markdown
+    assert "| answer_containment | 0.0000 | [0.0000, 0.0000] | ≥ 0.9 | **FAIL** |" in markdown
+    assert "| abstention_accuracy | 1.0000 | [1.0000, 1.0000] | ≥ 0.9 | pass |" in markdown
     assert "Gate: **FAIL**: answer_containment = 0.0000, below the minimum 0.9" in markdown
-    assert "| metric | value | meaning |" in render_markdown(RUN)  # no thresholds, no columns for them
+    assert "| metric | value | 95% interval | meaning |" in render_markdown(RUN)  # no thresholds, no columns for them
 
 
 def test_cases_whose_evidence_is_in_no_paragraph_are_called_out() -> None:
