@@ -332,7 +332,7 @@ def brief(
     Exits 1 when the sources have nothing on the topic, 2 on an unknown --out extension or an empty collection.
     """
     from assistant.brief import NothingOnTopic, make_brief
-    from assistant.brief_render import UnsupportedFormat, brief_format, render_markdown, write_brief
+    from assistant.brief_render import UnsupportedFormat, brief_format, fits_one_page, render_markdown, write_brief
 
     if out_file is not None:
         try:
@@ -346,7 +346,7 @@ def brief(
         raise typer.Exit(2)
     llm = _wants_llm(library, mode)
     try:
-        made = make_brief(library, topic, rewrite=library.brief_rewriter() if llm else None)
+        made = make_brief(library, topic, rewrite=library.brief_rewriter() if llm else None, fits=fits_one_page)
     except NothingOnTopic as nothing:
         err.print(escape(str(nothing)))
         raise typer.Exit(1) from nothing

@@ -16,7 +16,7 @@ import gradio as gr
 from assistant import render_chat as view
 from assistant.answer import Answer
 from assistant.brief import NothingOnTopic, make_brief
-from assistant.brief_render import render_markdown, write_brief
+from assistant.brief_render import fits_one_page, render_markdown, write_brief
 from assistant.library import Library
 from index.load import SUPPORTED_SUFFIXES
 from index.records import DocumentSummary, IngestReport
@@ -377,7 +377,8 @@ class ChatApp:
         try:
             settings = self.library.settings
             rewrite = self.library.brief_rewriter() if settings.llm_enabled and settings.answer_mode == "llm" else None
-            made = make_brief(self.library, " ".join((topic or "").split()) or None, rewrite=rewrite)
+            wanted = " ".join((topic or "").split()) or None
+            made = make_brief(self.library, wanted, rewrite=rewrite, fits=fits_one_page)
         except NothingOnTopic as nothing:
             return (f'<p class="bad">{escape(str(nothing))}</p>', "", *none)
         except ValueError as empty:  # an empty collection
