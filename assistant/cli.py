@@ -191,11 +191,12 @@ def _print_answer(answer: Answer) -> None:
 def documents(
     collection: Annotated[str | None, typer.Option(help="Collection to list (default: BRIEFING_COLLECTION).")] = None,
 ) -> None:
-    """List the indexed documents, one a line, tab-separated: id, title, date, paragraphs."""
+    """List the indexed documents, one a line, tab-separated: id, title, date, paragraphs, where fields came from."""
     library = _library(collection)
     for doc in library.documents():
         # Plain print: rich would expand the tabs that make the output splittable (cut -f1).
-        print(f"{doc.id}\t{doc.title}\t{doc.date or '-'}\t{doc.paragraphs} paragraphs")
+        source = f"from {doc.provenance}" if doc.provenance else "-"
+        print(f"{doc.id}\t{doc.title}\t{doc.date or '-'}\t{doc.paragraphs} paragraphs\t{source}")
 
 
 @app.command()

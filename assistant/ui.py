@@ -311,8 +311,8 @@ class ChatApp:
             with gr.Column(scale=3):
                 summary = gr.Markdown(elem_id="corpus-summary")
                 table = gr.Dataframe(
-                    headers=["Title", "Date", "Outlet", "Paragraphs", "Document id"],
-                    datatype=["str", "str", "str", "number", "str"],
+                    headers=["Title", "Date", "Outlet", "Paragraphs", "Document id", "Fields from"],
+                    datatype=["str", "str", "str", "number", "str", "str"],
                     interactive=False,
                     wrap=True,
                     elem_id="documents",
@@ -489,8 +489,8 @@ class ChatApp:
 
 
 def documents_rows(summaries: Sequence[DocumentSummary]) -> list[list[Any]]:
-    """One table row per indexed document: title, date, outlet, paragraphs, id."""
-    return [[d.title, d.date or "", d.outlet or "", d.paragraphs, d.id] for d in summaries]
+    """One table row per indexed document: title, date, outlet, paragraphs, id, and where each field came from."""
+    return [[d.title, d.date or "", d.outlet or "", d.paragraphs, d.id, d.provenance] for d in summaries]
 
 
 def corpus_summary(summaries: Sequence[DocumentSummary]) -> str:

@@ -108,6 +108,8 @@ class ParagraphStore:
                 root=str(meta.get("root", "")),
                 content_hash=str(meta.get("content_hash", "")),
                 paragraphs=counts[doc_id],
+                url=_optional(meta.get("url")),
+                provenance=str(meta.get("provenance", "")),
             )
             for doc_id, meta in sorted(found.items())
         ]
@@ -258,6 +260,8 @@ def _metadata(document: Document, paragraph: Paragraph) -> dict[str, str | int]:
         "root": document.root,
         "path": document.path,
         "content_hash": document.content_hash,
+        "url": document.url or "",
+        "provenance": document.provenance,
         "heading": paragraph.heading,
         "start": paragraph.start,
         "end": paragraph.end,
