@@ -24,6 +24,10 @@ NUMBERS_SIMILARITY_UNNAMED = 0.75
 FIGURE_CONTEXT_WORDS = 6  # words each side of a figure that say what it counts
 DENIAL_SIMILARITY = 0.45  # a denial and the claim it denies speak of the same thing
 DENIAL_SHARED_WORDS = 2  # content words in common beyond the actors' names
+# One source calls a thing X, another un-X ("the law is very clear" / "the law is unclear"): the sentences
+# must be close and share content words beyond the word itself.
+POLARITY_SIMILARITY = 0.55
+POLARITY_SHARED_WORDS = 2
 MAX_DISAGREEMENTS = 3
 
 
@@ -184,7 +188,12 @@ def find_disagreements(pool: Pool, names: list[set[str]]) -> Found:
     docs = [c.paragraph.doc_id for c in pool.candidates]
     cross = np.array(docs)[:, None] != np.array(docs)[None, :] if n else np.zeros((0, 0), dtype=bool)
     pairs_checked = int(np.triu(cross, 1).sum()) if n else 0
-    groups = [*_acts(pool, cross), *_figures(pool, cross, names), *_denials(pool, cross, names)]
+    groups = [
+        *_acts(pool, cross),
+        *_figures(pool, cross, names),
+        *_denials(pool, names),
+        *_polarities(pool, cross),
+    ]
     ordered = sorted(groups, key=lambda g: (g.conflict.kind == "rounding", -len(g.contrary), -g.strength, g.asserted))
     return Found(tuple(ordered), pairs_checked)
 
@@ -336,14 +345,15 @@ def _deniers(text: str, names: set[str]) -> set[str]:
     return found
 
 
-def _denials(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[Group]:
-    """A statement and, from another document, its denial or correction about the same actor."""
+def _denials(pool: Pool, names: list[set[str]]) -> list[Group]:
+    """A statement and its denial or correction by the actor it is about: in another document, or the same one
+    (reports often carry both sides: "He accused the party of a deal ... But the claim was denied by UKIP")."""
     texts = [c.text for c in pool.candidates]
     deniers = [_deniers(t, names[j]) for j, t in enumerate(texts)]
     best: dict[str, tuple[float, int, int]] = {}
     for j in (j for j, d in enumerate(deniers) if d):
         for i in range(len(texts)):
-            if deniers[i] or vocab.DENIAL.search(texts[i]) or not cross[i, j]:
+            if deniers[i] or vocab.DENIAL.search(texts[i]) or pool.candidates[i].overlaps(pool.candidates[j]):
                 continue
             shared_actor = names[i] & deniers[j]
             if not shared_actor:
@@ -361,3 +371,36 @@ def _denials(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[Group
         question = f"Does {actor} deny what another source states?"
         groups.append(Group(Conflict("denial", actor, "", question), i, (j,), similarity, frozenset({i, j})))
     return groups
+
+
+def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
+    """One source's word against another's negated form of it, in sentences about the same thing."""
+    words = [set(re.findall(r"[a-z][a-z-]+", c.text.lower())) for c in pool.candidates]
+    best: dict[tuple[str, str], tuple[float, int, int]] = {}
+    for j, negated in enumerate(words):
+        opposites = {
+            w[len(p) :]: w
+            for w in negated
+            for p in vocab.NEGATING_PREFIXES
+            if w.startswith(p) and len(w) - len(p) >= vocab.POLARITY_MIN_LETTERS
+        }
+        if not opposites:
+            continue
+        for i, plain in enumerate(words):
+            if not cross[i, j]:
+                continue
+            for word in plain & opposites.keys():
+                antonym = opposites[word]
+                if antonym in plain or word in negated:
+                    continue  # each side must hold one reading only
+                similarity = float(pool.similarity[i, j])
+                shared = (pool.words[i] & pool.words[j]) - set(terms(f"{word} {antonym}"))
+                if similarity < POLARITY_SIMILARITY or len(shared) < POLARITY_SHARED_WORDS:
+                    continue
+                key = (word, antonym)
+                if key not in best or similarity > best[key][0]:
+                    best[key] = (similarity, i, j)
+    return [
+        Group(Conflict("polarity", w, "", f"{w.capitalize()} or {a}?"), i, (j,), sim, frozenset({i, j}))
+        for (w, a), (sim, i, j) in sorted(best.items())
+    ]

@@ -139,5 +139,9 @@ DENIAL = re.compile(
     re.I,
 )
 DENIER_WINDOW = 6  # words before the denial verb where its subject stands
+# Prefixes that turn a word into its opposite ("clear"/"unclear", "enforceable"/"unenforceable", "legal"/"illegal").
+NEGATING_PREFIXES = ("un", "in", "il", "ir", "im", "dis", "non-")
+POLARITY_MIN_LETTERS = 4  # "do"/"undo": too short to tell a word from a prefixed one
+
 # What a count counts must be a thing, not a span of time: "3 years", "10 days" are not figures to dispute.
 TIME_UNITS = {"year", "month", "week", "day", "hour", "minut", "second", "decad", "centuri"}
