@@ -11,6 +11,7 @@ looked at while the brief was developed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import re
@@ -43,8 +44,10 @@ class Cluster:
 CLUSTERS = [
     Cluster(
         "kilroy",  # Robert Kilroy-Silk quits UKIP and launches Veritas (politics, Jan-Feb 2005)
-        tuple(f"politics/{n}.txt" for n in ("111", "125", "157", "237", "267", "281", "286", "288", "292", "293",
-                                           "325", "333")),  # fmt: skip
+        tuple(
+            f"politics/{n}.txt"
+            for n in ("111", "125", "157", "237", "267", "281", "286", "288", "292", "293", "325", "333")
+        ),
         {
             "Robert Kilroy-Silk": r"Kilroy",
             "UKIP": r"UKIP|UK Independence Party",
@@ -62,8 +65,13 @@ CLUSTERS = [
             "Nattrass's 'empire' remark against his denial": (r"empire|German", r"denied|German-bashing"),
             "Kilroy-Silk denied wanting the leadership, then admitted it": (r"leader", r"denied wanting|lied"),
         },
-        ("Veritas party launch", "Kilroy-Silk leaving UKIP", "UKIP leadership", "immigration policy",
-         "London Assembly members defecting"),  # fmt: skip
+        (
+            "Veritas party launch",
+            "Kilroy-Silk leaving UKIP",
+            "UKIP leadership",
+            "immigration policy",
+            "London Assembly members defecting",
+        ),
     ),
     Cluster(
         "hunting",  # the ban on hunting with dogs comes into force (politics, Nov 2004 - Feb 2005)
@@ -88,8 +96,13 @@ CLUSTERS = [
             ),
             "hunts broke the law, or stayed within it": (r"broken|illegal", r"within the law|legally"),
         },
-        ("hunting ban enforcement", "Countryside Alliance legal challenge", "Commons protest charges",
-         "public support for a hunting ban", "League Against Cruel Sports monitors"),  # fmt: skip
+        (
+            "hunting ban enforcement",
+            "Countryside Alliance legal challenge",
+            "Commons protest charges",
+            "public support for a hunting ban",
+            "League Against Cruel Sports monitors",
+        ),
     ),
     Cluster(
         "terror",  # house arrest and control orders for terror suspects (politics, Dec 2004 - Mar 2005)
@@ -112,8 +125,13 @@ CLUSTERS = [
             "who imposes control orders: judges or the home secretary": (r"judge", r"home secretary|politician"),
             "a tyranny, or not a police state": (r"tyranny|police state", r"\bnot\b|insists"),
         },
-        ("control orders", "house arrest for terror suspects", "Law Lords ruling on detention",
-         "deporting terror suspects", "Lords opposition to the terror bill"),  # fmt: skip
+        (
+            "control orders",
+            "house arrest for terror suspects",
+            "Law Lords ruling on detention",
+            "deporting terror suspects",
+            "Lords opposition to the terror bill",
+        ),
         held_out=True,
     ),
     Cluster(
@@ -239,10 +257,8 @@ def _pdf_pages_and_smallest_type(pdf: bytes) -> tuple[int, float]:
     reader = PdfReader(io.BytesIO(pdf))
     content = reader.pages[0].get_contents()
     data = content.get_data() if content is not None else b""
-    try:
+    with contextlib.suppress(zlib.error):
         data = zlib.decompress(data)
-    except zlib.error:
-        pass
     sizes = [float(s) for s in re.findall(rb"/F\d+ ([\d.]+) Tf", data)]
     return len(reader.pages), min(sizes) if sizes else 0.0
 
