@@ -338,6 +338,8 @@ def _latin1(text: str) -> str:
 
 
 Part = tuple[str, str, tuple[int, int, int]]  # text, font style, colour
+_WRAPPED: dict[tuple[str, str, float, float], int] = {}  # (family, marked text, indent, size) -> lines
+_DIGIT = re.compile(r"\d")
 
 
 class _PdfWriter:
@@ -431,12 +433,19 @@ class _PdfWriter:
 
     def _lines(self, parts: list[Part], indent: float, size: float) -> int:
         """Lines the parts wrap to, as fpdf2's own line breaking wraps them (a dry run, nothing drawn)."""
-        self.pdf.set_font(self.family, "", size)
-        marked = "".join(_styled(self.clean(text), style) for text, style, _ in parts)
-        lines = self.pdf.multi_cell(
-            self.pdf.epw - indent, LINE_MM, marked, markdown=True, dry_run=True, output="LINES", padding=0
-        )
-        return max(1, len(lines) if isinstance(lines, list) else 1)
+        # Every digit of DejaVu and Helvetica has the same width: with digits zeroed, a claim renumbered
+        # as the page is fitted ("[12]" -> "[9]" is not the same width, "[12]" -> "[10]" is) measures once.
+        marked = _DIGIT.sub("0", "".join(_styled(self.clean(text), style) for text, style, _ in parts))
+        key = (self.family, marked, indent, size)
+        if key not in _WRAPPED:  # fitting a page measures the same claims many times over
+            self.pdf.set_font(self.family, "", size)
+            lines = self.pdf.multi_cell(
+                self.pdf.epw - indent, LINE_MM, marked, markdown=True, dry_run=True, output="LINES", padding=0
+            )
+            if len(_WRAPPED) > 4096:
+                _WRAPPED.clear()
+            _WRAPPED[key] = max(1, len(lines) if isinstance(lines, list) else 1)
+        return _WRAPPED[key]
 
     def _bullet(self, parts: list[Part]) -> None:
         if not self.measuring:

@@ -25,6 +25,7 @@ from assistant.brief.timeline import timeline
 from assistant.brief.topic import topic_paragraphs
 from index.entities import Tagger
 from index.records import Paragraph
+from index.sentences import sentence_spans
 
 if TYPE_CHECKING:
     from assistant.library import Library
@@ -64,9 +65,21 @@ def _stored_first(library: Library, paragraphs: Sequence[Paragraph]) -> Embed:
     model = library.embedder()
 
     def embed(texts: list[str]) -> np.ndarray:
+        for text in texts:
+            if text not in stored and (joined := _joined(text)) is not None:
+                stored[text] = joined
         missing = sorted({t for t in texts if t not in stored})
         fresh = dict(zip(missing, model.embed(missing), strict=True)) if missing else {}
         return np.asarray([stored[t] if t in stored else fresh[t] for t in texts], dtype=np.float32)
+
+    def _joined(text: str) -> np.ndarray | None:
+        # A sentence quoted with the one it leans on: the mean of the two stored sentence vectors
+        # stands for it, as embedding it afresh would cost a model call per such pair.
+        parts = [text[a:b] for a, b in sentence_spans(text)]
+        if len(parts) < 2 or any(p not in stored for p in parts):
+            return None
+        mean = np.mean([stored[p] for p in parts], axis=0)
+        return np.asarray(mean / max(float(np.linalg.norm(mean)), 1e-12), dtype=np.float32)
 
     return embed
 

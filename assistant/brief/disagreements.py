@@ -375,7 +375,8 @@ def _denials(pool: Pool, names: list[set[str]]) -> list[Group]:
 
 def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
     """One source's word against another's negated form of it, in sentences about the same thing."""
-    words = [set(re.findall(r"[a-z][a-z-]+", c.text.lower())) for c in pool.candidates]
+    texts = [c.text for c in pool.candidates]
+    words = [set(re.findall(r"[a-z][a-z-]+", t.lower())) for t in texts]
     best: dict[tuple[str, str], tuple[float, int, int]] = {}
     for j, negated in enumerate(words):
         opposites = {
@@ -387,12 +388,16 @@ def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
         if not opposites:
             continue
         for i, plain in enumerate(words):
-            if not cross[i, j]:
-                continue
+            if not cross[i, j] or j in pool.duplicates[i]:
+                continue  # a restatement ("non state" / "non-state") is agreement, whatever its spelling
             for word in plain & opposites.keys():
                 antonym = opposites[word]
                 if antonym in plain or word in negated:
                     continue  # each side must hold one reading only
+                if re.search(
+                    rf"\b{re.escape(antonym[: -len(word)].rstrip('-'))}\s+{re.escape(word)}\b", texts[i], re.I
+                ):
+                    continue  # "non state": the same word, written apart
                 similarity = float(pool.similarity[i, j])
                 shared = (pool.words[i] & pool.words[j]) - set(terms(f"{word} {antonym}"))
                 if similarity < POLARITY_SIMILARITY or len(shared) < POLARITY_SHARED_WORDS:

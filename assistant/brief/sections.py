@@ -18,8 +18,8 @@ FIGURE_TYPES = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 _HONORIFICS = re.compile(r"^(?:the|mr|mrs|ms|miss|dr|sir|lord|lady|prof|professor)\.?\s+", re.I)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
-SECTION_LIMITS = {"bottom_line": 3, "key_facts": 4, "who": 5, "timeline": 5, "risks": 3, "open_questions": 3}
-MAX_ACTORS = 10  # names listed under "Who is involved"
+SECTION_LIMITS = {"bottom_line": 3, "key_facts": 4, "who": 4, "timeline": 4, "risks": 2, "open_questions": 3}
+MAX_ACTORS = 20  # names listed under "Who is involved"
 ACTOR_OPENING_WORDS = 8  # an actor named this early in a sentence is its subject: it states their role
 REDUNDANT_IN_SECTION = 0.70  # a claim this close to one already in its section adds nothing
 REDUNDANT_IN_BRIEF = 0.78  # ... or this close to one anywhere in the brief
@@ -43,7 +43,8 @@ class Selection:
             i not in self.used
             and not any(similarity[i, j] >= REDUNDANT_IN_SECTION for j in section)
             and not any(similarity[i, j] >= REDUNDANT_IN_BRIEF for j in self.picked)
-            and not any(candidate.overlaps(self.pool.candidates[j]) for j in self.picked)
+            # nor a sentence already quoted, or restated by a quoted one, in a longer or shorter stretch
+            and not any(candidate.overlaps(self.pool.candidates[j]) for j in self.used)
         )
 
     def take(self, i: int, section: list[int]) -> None:
@@ -80,34 +81,59 @@ def actors(pool: Pool) -> list[Actor]:
     Khodorkovsky"); the entity type is a feature, not truth (the model tags some firms PERSON).
     """
     mentions: dict[str, list[tuple[int, str]]] = {}
+    # A one-word "name" the sources also write in lower case is a common noun the tagger caught at the
+    # start of a phrase ("Party", "Defence"), not an actor.
+    lowered = {w for c in pool.candidates for w in re.findall(r"\b[a-z][a-z-]+\b", c.text)}
     for i, found in enumerate(pool.entities):
         for entity in found:
             name = actor_name(entity.text) if entity.label in ACTOR_TYPES else ""
-            if name:
+            if name and not (" " not in name and name.lower() in lowered):
                 mentions.setdefault(name, []).append((i, entity.label))
-    # Fold a name into the longest other name that ends with it ("Putin" -> "Vladimir Putin").
-    canonical: dict[str, str] = {}
-    names = sorted(mentions, key=lambda n: (-len(n.split()), n))
-    for name in names:
-        longer = [
-            other
-            for other in names
-            if len(other.split()) > len(name.split())
-            and other.split()[-len(name.split()) :] == name.split()
-            and all(w[:1].isupper() for w in other.split())  # a name, not a tagged phrase ("Yugansk to Rosneft")
-        ]
-        canonical[name] = canonical.get(longer[0], longer[0]) if longer else name
-    merged: dict[str, list[tuple[int, str]]] = {}
+
+    # Fold a name into the longest name that holds its words in a row ("Kilroy", "Robert Kilroy Silk" ->
+    # "Robert Kilroy-Silk"): people are named in full once, then by part of the name.
+    def words(name: str) -> tuple[str, ...]:
+        return tuple(re.split(r"[\s-]+", name.lower()))
+
+    def holds(longer: tuple[str, ...], shorter: tuple[str, ...]) -> bool:
+        n = len(shorter)
+        return len(longer) > n and any(longer[k : k + n] == shorter for k in range(len(longer) - n + 1))
+
+    spelled: dict[tuple[str, ...], Counter[str]] = {}
+    labels: dict[tuple[str, ...], Counter[str]] = {}
     for name, found_at in mentions.items():
-        merged.setdefault(canonical[name], []).extend(found_at)
+        spelled.setdefault(words(name), Counter())[name] += len(found_at)
+        labels.setdefault(words(name), Counter()).update(lab for _, lab in found_at)
+    keys = sorted(spelled, key=lambda k: (-len(k), k))
+    home: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for key in keys:
+        # Only people: "UKIP" is not "London UKIP", but "Knapman" is "Roger Knapman".
+        full = [other for other in keys if holds(other, key) and labels[other].most_common(1)[0][0] == "PERSON"]
+        home[key] = home.get(full[0], full[0]) if full else key
+    merged: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    forms: dict[tuple[str, ...], Counter[str]] = {}
+    for name, found_at in mentions.items():
+        merged.setdefault(home[words(name)], []).extend(found_at)
+    for key, counts in spelled.items():
+        forms.setdefault(home[key], Counter()).update(counts if home[key] == key else Counter())
     ranked: list[Actor] = []
-    for name, found_at in merged.items():
+    for key, found_at in merged.items():
         rows = sorted({i for i, _ in found_at})
         label = Counter(lab for _, lab in found_at).most_common(1)[0][0]
         documents = len({pool.candidates[i].paragraph.doc_id for i in rows})
         paragraphs = len({pool.candidates[i].paragraph.id for i in rows})
+        name = sorted(forms[key].items(), key=lambda f: (-("-" in f[0]), -f[1], f[0]))[0][0]
         ranked.append(Actor(name, label, documents, paragraphs, tuple(rows)))
-    return sorted(ranked, key=lambda a: (-a.documents, -a.paragraphs, a.name))
+    return sorted(ranked, key=_rank)
+
+
+# Places and nationalities are named in nearly every report ("UK", "British"): they count half as much
+# as the people and organisations that act in the story.
+_SETTING_WEIGHT = {"GPE": 0.5, "NORP": 0.5}
+
+
+def _rank(actor: Actor) -> tuple[float, int, str]:
+    return (-actor.documents * _SETTING_WEIGHT.get(actor.label, 1.0), -actor.paragraphs, actor.name)
 
 
 def mentions(pool: Pool, found: list[Actor]) -> list[set[str]]:
@@ -138,7 +164,7 @@ def with_mentions(found: list[Actor], named: list[set[str]], pool: Pool) -> list
         documents = len({pool.candidates[i].paragraph.doc_id for i in at})
         paragraphs = len({pool.candidates[i].paragraph.id for i in at})
         ranked.append(Actor(actor.name, actor.label, documents, paragraphs, tuple(at)))
-    return sorted(ranked, key=lambda a: (-a.documents, -a.paragraphs, a.name))
+    return sorted(ranked, key=_rank)
 
 
 def who(pool: Pool, selection: Selection, found: list[Actor]) -> list[tuple[int, str]]:
