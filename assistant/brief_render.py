@@ -126,17 +126,30 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def render_markdown(brief: Brief) -> str:
-    """The brief as Markdown: sections, disagreements, sources, then the cited paragraphs in full."""
+Link = Callable[[int, str], str]  # (footnote number, paragraph id) -> the href its marker links to
+
+
+def render_markdown(brief: Brief, link: Link | None = None) -> str:
+    """The brief as Markdown: sections, disagreements, sources, then the cited paragraphs in full.
+
+    With link, each footnote marker is a link to link(n, paragraph id) (the Brief tab opens the viewer).
+    """
+    by_number = {c.n: c.paragraph.id for c in brief.citations}
+
+    def marks(claim: BriefClaim) -> str:
+        if link is None:
+            return _markers(claim)
+        return "".join(f"[\\[{n}\\]]({link(n, by_number[n])})" for n in claim.citations)
+
     lines = [f"# Brief: {_md(brief.title)}", "", f"*{_md(subtitle(brief))} {_md(_note(brief))}*", ""]
     for section in brief.sections:
         lines += [f"## {section.title}", ""]
         if not section.claims:
             lines += [f"*{EMPTY_SECTION}*", ""]
         elif section.key == "bottom_line":
-            lines += [" ".join(f"{_md(c.text)} {_markers(c)}" for c in section.claims), ""]
+            lines += [" ".join(f"{_md(c.text)} {marks(c)}" for c in section.claims), ""]
         else:
-            lines += [f"- {_md_label(c)}{_md(c.text)} {_markers(c)}" for c in section.claims] + [""]
+            lines += [f"- {_md_label(c)}{_md(c.text)} {marks(c)}" for c in section.claims] + [""]
         if also_named(brief, section.key):
             lines += [f"*{_md(also_named(brief, section.key))}*", ""]
     lines += [f"## {DISAGREE_TITLE}", ""]
@@ -146,7 +159,7 @@ def render_markdown(brief: Brief) -> str:
         lines.append(f"- **{_md(disagreement.question)}**")
         for claim in _sides(disagreement):
             source = brief.source_of(claim.quotes[0].paragraph.doc_id)
-            lines.append(f"  - {_md(source.byline)}: “{_md(claim.text)}” {_markers(claim)}")
+            lines.append(f"  - {_md(source.byline)}: “{_md(claim.text)}” {marks(claim)}")
     lines += ["", f"## {SOURCES_TITLE}", ""]
     lines += [f"- **{s.label}** {_md(_source_line(s))}" for s in brief.sources]
     lines += ["", f"## {CITED_TITLE}", ""]

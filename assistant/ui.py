@@ -46,7 +46,9 @@ CLICK_JS = f"""
     window.briefingRef = link.getAttribute("href").slice(prefix.length);
     document.querySelectorAll("a.cite.active, a.source.active").forEach((a) => a.classList.remove("active"));
     link.classList.add("active");
-    document.getElementById("open-citation")?.click();
+    // A footnote of the brief opens the Brief tab's viewer; a citation in the chat, the chat's.
+    const button = link.closest("#brief-preview") ? "open-brief-citation" : "open-citation";
+    document.getElementById(button)?.click();
   }}, true);
 }}
 """
@@ -359,15 +361,25 @@ class ChatApp:
                 gr.DownloadButton(f"Download {label}", value=None, interactive=False, size="sm", elem_id=f"brief-{ext}")
                 for ext, label in BRIEF_DOWNLOADS
             ]
-        preview = gr.Markdown(elem_id="brief-preview")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=11, min_width=380):
+                preview = gr.Markdown(elem_id="brief-preview")
+            with gr.Column(scale=9, min_width=340):
+                viewer = gr.HTML(view.EMPTY_VIEWER, elem_id="brief-viewer")
+        cited = gr.State({})  # paragraph id -> (footnote number, the quotes the brief takes from it)
+        ref = gr.Textbox(visible="hidden", elem_id="brief-citation-ref")
+        open_citation = gr.Button(visible="hidden", elem_id="open-brief-citation")
         gr.on(
             [topic.submit, write.click],
             self.brief,
             topic,
-            [status, preview, *downloads],
+            [status, preview, cited, *downloads],
             api_name="brief",
             show_progress="full",
         )
+        open_citation.click(None, None, ref, js="() => window.briefingRef || ''", queue=False).then(
+            self.open_brief_citation, [ref, cited], viewer, api_name="open_brief_citation", show_progress="hidden"
+        ).then(None, js=SCROLL_JS.replace("#viewer", "#brief-viewer").replace('"viewer"', '"brief-viewer"'))
 
     # --- handlers: one call into the Library each -------------------------------------------
 
@@ -380,15 +392,31 @@ class ChatApp:
             wanted = " ".join((topic or "").split()) or None
             made = make_brief(self.library, wanted, rewrite=rewrite, fits=fits_one_page)
         except NothingOnTopic as nothing:
-            return (f'<p class="bad">{escape(str(nothing))}</p>', "", *none)
+            return (f'<p class="bad">{escape(str(nothing))}</p>', "", {}, *none)
         except ValueError as empty:  # an empty collection
-            return (f'<p class="bad">{escape(str(empty))}</p>', "", *none)
+            return (f'<p class="bad">{escape(str(empty))}</p>', "", {}, *none)
         folder = self._download_folder("brief")
         files = [write_brief(made, folder / f"briefing-brief{ext}") for ext, _ in BRIEF_DOWNLOADS]
         head = (
             f'<p class="ok">Brief written: {escape(made.as_of)}. Every claim is quoted from, and cites, its source.</p>'
         )
-        return (head, render_markdown(made), *[gr.DownloadButton(value=str(f), interactive=True) for f in files])
+        cited: dict[str, tuple[int, list[str]]] = {c.paragraph.id: (c.n, []) for c in made.citations}
+        for claim in made.claims:
+            for quote in claim.quotes:
+                cited[quote.paragraph.id][1].append(quote.text)
+        preview = render_markdown(made, link=lambda _, pid: view.REF_PREFIX + view.quote_ref(pid))
+        return (head, preview, cited, *[gr.DownloadButton(value=str(f), interactive=True) for f in files])
+
+    def open_brief_citation(self, ref: str, cited: dict[str, tuple[int, list[str]]]) -> str:
+        """The viewer for a footnote of the brief: its document, the paragraph highlighted, the quotes marked."""
+        _, paragraph_id = view.parse_ref(ref or "")
+        if not paragraph_id:
+            return view.EMPTY_VIEWER
+        number, quotes = cited.get(paragraph_id, (None, []))
+        doc_id = view.doc_id_of(paragraph_id)
+        return view.document_html(
+            paragraph_id, self.library.paragraphs(doc_id), self.library.document_text(doc_id), quotes, number
+        )
 
     def ask(self, question: str, conversation: list[Answer], k: float, mode: str | None) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat, then show it whole with clickable citations."""
