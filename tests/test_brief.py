@@ -298,6 +298,18 @@ def test_a_claim_and_its_denial_by_the_same_subject_disagree(embedder: Embedder)
     assert any("has denied" in t for t in texts)
 
 
+def test_one_source_calling_a_thing_clear_and_another_unclear_disagree(embedder: Embedder) -> None:
+    docs = {
+        "a.txt": ["The minister said the new hunting law is very clear and can be enforced by the police."],
+        "b.txt": ["Campaigners said the new hunting law is unclear and cannot be enforced by the police."],
+        "c.txt": ["Hunts have legal options such as drag hunting, the minister said on Friday."],
+        "d.txt": ["Monitors reported illegal hunting by some packs, campaigners said on Friday."],
+    }
+    kinds = [(d.kind, d.question) for d in _fixture_brief(embedder, docs).disagreements]
+    assert ("polarity", "Clear or unclear?") in kinds
+    assert not any("illegal" in q for _, q in kinds)  # "legal options" and "illegal hunting" are labels
+
+
 @pytest.mark.parametrize(
     ("a", "b", "agree"),
     [("$9.37bn", "$9.4bn", True), ("$9.3bn", "$9.37bn", False), ("$9bn", "$9.37bn", True), ("£1,400", "£1,450", False),

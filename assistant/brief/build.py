@@ -108,7 +108,8 @@ def brief_from_paragraphs(
     tagged = pick.actors(pool)
     named = pick.mentions(pool, tagged)
     top = pick.with_mentions(tagged, named, pool)[: pick.MAX_ACTORS]
-    found = find_disagreements(pool, named)
+    can_deny = frozenset(a.name for a in tagged if a.label in pick.AGENT_TYPES)
+    found = find_disagreements(pool, named, can_deny)
     shown = found.groups[:MAX_DISAGREEMENTS]
     disputed = {i for group in shown for i in group.involved}
     selection = pick.Selection(pool, disputed | {j for i in disputed for j in pool.duplicates[i]})

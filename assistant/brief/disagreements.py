@@ -179,10 +179,11 @@ class Found:
     pairs_checked: int
 
 
-def find_disagreements(pool: Pool, names: list[set[str]]) -> Found:
+def find_disagreements(pool: Pool, names: list[set[str]], deniers: frozenset[str] = frozenset()) -> Found:
     """Every pair of statements from different documents, checked for each kind of conflict.
 
-    names[i] is the set of actors candidate i names (sections.mentions): the subject two statements share.
+    names[i] is the set of actors candidate i names (sections.mentions): the subject two statements share;
+    deniers, the actors that can deny (people, organisations, states: "European" denies nothing).
     """
     n = len(pool.candidates)
     docs = [c.paragraph.doc_id for c in pool.candidates]
@@ -191,7 +192,7 @@ def find_disagreements(pool: Pool, names: list[set[str]]) -> Found:
     groups = [
         *_acts(pool, cross),
         *_figures(pool, cross, names),
-        *_denials(pool, names),
+        *_denials(pool, names, deniers),
         *_polarities(pool, cross),
     ]
     ordered = sorted(groups, key=lambda g: (g.conflict.kind == "rounding", -len(g.contrary), -g.strength, g.asserted))
@@ -345,16 +346,18 @@ def _deniers(text: str, names: set[str]) -> set[str]:
     return found
 
 
-def _denials(pool: Pool, names: list[set[str]]) -> list[Group]:
+def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> list[Group]:
     """A statement and its denial or correction by the actor it is about: in another document, or the same one
     (reports often carry both sides: "He accused the party of a deal ... But the claim was denied by UKIP")."""
     texts = [c.text for c in pool.candidates]
-    deniers = [_deniers(t, names[j]) for j, t in enumerate(texts)]
+    deniers = [_deniers(t, names[j] & can_deny if can_deny else names[j]) for j, t in enumerate(texts)]
     best: dict[str, tuple[float, int, int]] = {}
     for j in (j for j, d in enumerate(deniers) if d):
         for i in range(len(texts)):
             if deniers[i] or vocab.DENIAL.search(texts[i]) or pool.candidates[i].overlaps(pool.candidates[j]):
                 continue
+            if texts[i] in texts[j] or j in pool.duplicates[i]:
+                continue  # the denying sentence quoted with its neighbour restates the claim: no conflict
             shared_actor = names[i] & deniers[j]
             if not shared_actor:
                 continue
@@ -388,8 +391,8 @@ def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
         if not opposites:
             continue
         for i, plain in enumerate(words):
-            if not cross[i, j] or j in pool.duplicates[i]:
-                continue  # a restatement ("non state" / "non-state") is agreement, whatever its spelling
+            if not cross[i, j]:
+                continue
             for word in plain & opposites.keys():
                 antonym = opposites[word]
                 if antonym in plain or word in negated:
@@ -402,6 +405,8 @@ def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
                 shared = (pool.words[i] & pool.words[j]) - set(terms(f"{word} {antonym}"))
                 if similarity < POLARITY_SIMILARITY or len(shared) < POLARITY_SHARED_WORDS:
                     continue
+                if not (_predicate(texts[i], word) and _predicate(texts[j], antonym)):
+                    continue  # "legal options" and "illegal hunting" name kinds; "the law is (un)clear" states
                 key = (word, antonym)
                 if key not in best or similarity > best[key][0]:
                     best[key] = (similarity, i, j)
@@ -409,3 +414,11 @@ def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
         Group(Conflict("polarity", w, "", f"{w.capitalize()} or {a}?"), i, (j,), sim, frozenset({i, j}))
         for (w, a), (sim, i, j) in sorted(best.items())
     ]
+
+
+_COPULA = r"(?:is|was|are|were|be|been|being|remains?|remained|seems?|appears?)"
+
+
+def _predicate(text: str, word: str) -> bool:
+    """The word is said of something ("the law is very clear", "was itself invalid"), not used as a label."""
+    return re.search(rf"\b{_COPULA}\s+(?:[a-z]+\s+){{0,2}}{re.escape(word)}\b", text, re.I) is not None

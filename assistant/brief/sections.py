@@ -12,6 +12,7 @@ from index.records import Entity
 
 # Named-entity types that are actors (spaCy's OntoNotes labels): people, organisations, places, groups.
 ACTOR_TYPES = frozenset({"PERSON", "ORG", "GPE", "NORP"})
+AGENT_TYPES = frozenset({"PERSON", "ORG", "GPE"})  # actors that can claim and deny ("Russia denied"); not "European"
 # Types that make a sentence a fact: a figure, an amount, a share, a count or a date.
 FIGURE_TYPES = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 # Honorifics dropped from a name, so that "Mr Khodorkovsky" is "Khodorkovsky".
@@ -109,6 +110,8 @@ def actors(pool: Pool) -> list[Actor]:
     for key in keys:
         # Only people: "UKIP" is not "London UKIP", but "Knapman" is "Roger Knapman".
         full = [other for other in keys if holds(other, key) and labels[other].most_common(1)[0][0] == "PERSON"]
+        # "Blair" alone is the Blair the sources name most ("Tony Blair", not "Ian Blair").
+        full.sort(key=lambda other: (-sum(spelled[other].values()), -len(other), other))
         home[key] = home.get(full[0], full[0]) if full else key
     merged: dict[tuple[str, ...], list[tuple[int, str]]] = {}
     forms: dict[tuple[str, ...], Counter[str]] = {}
