@@ -11,6 +11,7 @@ import numpy as np
 from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
 from index.retrieve import STOPWORDS, terms
+from index.sentences import sentence_spans
 
 ASSERTION_WINDOW = 15  # words between the verb and the noun it makes a fact of ("agreement is ..., signed May 14")
 NEGATION_SIMILARITY = 0.20  # "not an agreement" vs "signed ... agreement": the pattern carries the weight
@@ -356,7 +357,7 @@ def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> lis
         for i in range(len(texts)):
             if deniers[i] or vocab.DENIAL.search(texts[i]) or pool.candidates[i].overlaps(pool.candidates[j]):
                 continue
-            if texts[i] in texts[j] or j in pool.duplicates[i]:
+            if j in pool.duplicates[i] or _restates(texts[i], texts[j]):
                 continue  # the denying sentence quoted with its neighbour restates the claim: no conflict
             shared_actor = names[i] & deniers[j]
             if not shared_actor:
@@ -422,3 +423,17 @@ _COPULA = r"(?:is|was|are|were|be|been|being|remains?|remained|seems?|appears?)"
 def _predicate(text: str, word: str) -> bool:
     """The word is said of something ("the law is very clear", "was itself invalid"), not used as a label."""
     return re.search(rf"\b{_COPULA}\s+(?:[a-z]+\s+){{0,2}}{re.escape(word)}\b", text, re.I) is not None
+
+
+RESTATED_OVERLAP = 0.7  # share of content words (Jaccard) at which a sentence restates another
+
+
+def _restates(claim: str, denial: str) -> bool:
+    """True when a sentence of the denying stretch, other than the denial itself, says what the claim says."""
+    said = set(terms(claim))
+    for start, end in sentence_spans(denial):
+        part = denial[start:end]
+        words = set(terms(part))
+        if not vocab.DENIAL.search(part) and len(said & words) / max(len(said | words), 1) >= RESTATED_OVERLAP:
+            return True
+    return False

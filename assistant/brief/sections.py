@@ -146,9 +146,14 @@ def mentions(pool: Pool, found: list[Actor]) -> list[set[str]]:
     is found by its name everywhere.
     """
     named: list[set[str]] = [set() for _ in pool.candidates]
+    # A surname two people share ("Tony Blair", "Ian Blair") names neither: only the full name counts.
+    surnames = Counter(a.name.split()[-1] for a in found if a.label == "PERSON" and " " in a.name)
     for actor in found:
         rows = set(actor.mentions)
-        pattern = re.compile("|".join(rf"\b{re.escape(v)}\b" for v in _variants(actor.name, actor.label)))
+        variants = _variants(actor.name, actor.label)
+        if surnames[actor.name.split()[-1]] > 1:
+            variants = (actor.name,)
+        pattern = re.compile("|".join(rf"\b{re.escape(v)}\b" for v in variants))
         for i, c in enumerate(pool.candidates):
             if i in rows or pattern.search(c.text):
                 named[i].add(actor.name)
