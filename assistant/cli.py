@@ -49,6 +49,22 @@ def _wants_llm(library, mode: str | None) -> bool:  # type: ignore[no-untyped-de
     return True
 
 
+def _one_line(path: str) -> str:
+    """A path with control characters (a newline in a file name) escaped, so that one file is one line."""
+    return "".join(ch.encode("unicode_escape").decode("ascii") if ord(ch) < 32 or ord(ch) == 127 else ch for ch in path)
+
+
+def _claim(library, command: str) -> None:  # type: ignore[no-untyped-def]
+    """Hold the embedded store for this command, or exit 2 at once naming who holds it."""
+    from assistant.library import StoreInUse
+
+    try:
+        library.claim_store(command)
+    except StoreInUse as busy:
+        err.print(f"[red]error:[/red] {escape(str(busy))}")
+        raise typer.Exit(2) from busy
+
+
 def _library(collection: str | None = None):  # type: ignore[no-untyped-def]
     from assistant.library import Library
 
@@ -69,6 +85,7 @@ def index(
     Exits 1 when any file failed to load; the other files are still indexed.
     """
     library = _library(collection)
+    _claim(library, "index")
     targets = paths or [library.settings.corpus_dir]
     with Progress(
         TextColumn("[bold]indexing[/bold]"),
@@ -85,11 +102,16 @@ def index(
             bar.update(task, completed=done, total=total, description=escape(doc_id))
 
         # A single file inside the corpus folder keeps the id the folder gave it (sub/x.md, not x.md).
-        report = library.index(targets, progress, root=library.settings.corpus_dir)
+        report = library.index(
+            targets,
+            progress,
+            root=library.settings.corpus_dir,
+            notice=lambda line: err.print(f"[dim]{escape(line)}[/dim]"),  # large files report as they embed
+        )
     for failure in report.failed:
-        err.print(f"[red]failed[/red]  {escape(failure.path)}: {escape(failure.reason)}")
+        err.print(f"[red]failed[/red]  {escape(_one_line(failure.path))}: {escape(failure.reason)}")
     for skipped in report.skipped:
-        err.print(f"[yellow]skipped[/yellow] {escape(skipped.path)}: {escape(skipped.reason)}")
+        err.print(f"[yellow]skipped[/yellow] {escape(_one_line(skipped.path))}: {escape(skipped.reason)}")
     out.print(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed, {len(report.failed)} failed; "
@@ -118,6 +140,11 @@ def ask(
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
     _wants_llm(library, mode)
+    try:
+        library.check_question(question)
+    except ValueError as too_long:
+        err.print(f"[red]error:[/red] {escape(str(too_long))}")
+        raise typer.Exit(2) from too_long
     answer = library.ask(question, k, mode)
     if as_json:
         print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
@@ -205,7 +232,9 @@ def remove(
     collection: Annotated[str | None, typer.Option(help="Collection (default: BRIEFING_COLLECTION).")] = None,
 ) -> None:
     """Remove one document from the index (the file itself is left alone)."""
-    if not _library(collection).remove(doc_id):
+    library = _library(collection)
+    _claim(library, "remove")
+    if not library.remove(doc_id):
         err.print(f"[red]error:[/red] no document '{escape(doc_id)}' in the index; see `briefing documents`")
         raise typer.Exit(1)
     out.print(f"removed {escape(doc_id)}")
@@ -308,7 +337,37 @@ def serve(
     """Start the chat in the browser: cited answers, a document viewer, uploads (Ctrl+C stops it)."""
     from assistant.ui import launch  # Gradio loads only for this command
 
-    launch(_library(collection), host=host, port=port)
+    library = _library(collection)
+    _claim(library, "serve")
+    try:
+        logins = library.settings.credentials()
+    except ValueError as error:
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from error
+    if warning := exposure_warning(host, bool(logins)):
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    launch(library, host=host, port=port)
+
+
+def exposure_warning(host: str, has_login: bool) -> str | None:
+    """The warning for serving beyond this machine with no login, or None when there is nothing to warn of."""
+    if has_login or _is_loopback(host):
+        return None
+    return (
+        f"serving on {host} without a login: anyone who can reach the port can read, upload and remove"
+        " documents. Set BRIEFING_AUTH=user:password (or BRIEFING_AUTH_FILE) to require one."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
 
 
 @app.command()

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
 from assistant.answer import Answer, ExtractiveAnswerer
 from assistant.settings import Settings
 from assistant.verify import SupportScorer
+from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
 from index.ingest import Progress, ingest
+from index.load import load_paths
 from index.records import DocumentSummary, IngestReport, Paragraph, Passage
 from index.retrieve import Retriever
 from index.store import ParagraphStore
@@ -26,6 +30,51 @@ if TYPE_CHECKING:
 
 
 ANSWER_POOL_EXTRA = 3
+STORE_LOCK = "store.lock"  # in data_dir: held by the one process that owns the embedded store
+_CLAIMED: dict[Path, IO[str]] = {}  # the locks this process holds, open for its whole life
+PROGRESS_EVERY = 2000  # texts embedded between two progress lines of a large file (~40 s on 2 cores)
+
+
+class StoreInUse(RuntimeError):
+    """The embedded store is held by another process; str() names it and what to do."""
+
+
+class QuestionTooLong(ValueError):
+    """A question over the configured length; str() says the limit and the setting."""
+
+
+class _Embedding(Embedder):
+    """The library's model behind a text -> vector table filled ahead of time, with progress for large files.
+
+    A subclass that shares the model instead of loading one: ingest() sees an Embedder like any other.
+    """
+
+    def __init__(
+        self,
+        model: Embedder,
+        ahead: dict[str, np.ndarray],
+        progress_chars: int,
+        notice: Callable[[str], None] | None,
+        current: Callable[[], str],
+    ) -> None:
+        self._model, self._ahead, self._progress_chars = model, ahead, progress_chars
+        self._notice, self._current = notice, current
+
+    def count_tokens(self, text: str) -> int:
+        return self._model.count_tokens(text)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._ahead]
+        found: dict[str, np.ndarray] = {}
+        large = sum(len(t) for t in missing) > self._progress_chars
+        for begin in range(0, len(missing), PROGRESS_EVERY if large else max(len(missing), 1)):
+            part = missing[begin : begin + PROGRESS_EVERY] if large else missing
+            found.update(zip(part, self._model.embed(part), strict=True))
+            if large and self._notice:
+                self._notice(f"embedding {self._current()}: {len(found):,} of {len(missing):,} texts")
+        if not texts:
+            return self._model.embed(texts)
+        return np.stack([self._ahead[t] if t in self._ahead else found[t] for t in texts])
 
 
 @dataclass(frozen=True)
@@ -71,6 +120,35 @@ class Library:
         self._word_vectors: dict[str, np.ndarray] = {}  # single words, for synonym checks; grows with use
         self.retriever = Retriever(self.store, self.embedder, settings.data_dir / "bm25")
 
+    def claim_store(self, command: str) -> None:
+        """Hold the embedded store for this process's life, or raise StoreInUse at once if another holds it.
+
+        Two processes on one PersistentClient path break it (the server lists a document indexed by the
+        other and cannot retrieve it until restarted; GOTCHAS.md), so `index` and `serve` claim it
+        first. A Chroma server (BRIEFING_CHROMA_HOST) takes any number of processes: nothing to claim.
+        The lock is an flock, so it goes with the process however that ends (kill -9 included).
+        """
+        lock = (self.settings.data_dir / STORE_LOCK).absolute()
+        if self.settings.chroma_host or lock in _CLAIMED:
+            return  # the claim is this process's: its Libraries share the one PersistentClient
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreInUse(
+                f"the store in {self.settings.chroma_path} is in use by {holder}; stop it first, or run Chroma"
+                " as a server (`chroma run`, then BRIEFING_CHROMA_HOST) so that both can use it"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"briefing {command} (pid {os.getpid()})\n")
+        handle.flush()
+        _CLAIMED[lock] = handle
+
     # The model loads on first use: listing documents or re-indexing an unchanged corpus needs none.
     def embedder(self) -> Embedder:
         return self._embedder
@@ -80,10 +158,58 @@ class Library:
         return Embedder(self.settings.model_dir)
 
     def index(
-        self, paths: Iterable[str | Path], progress: Progress | None = None, root: str | Path | None = None
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        root: str | Path | None = None,
+        notice: Callable[[str], None] | None = None,
+        ahead: dict[str, np.ndarray] | None = None,
     ) -> IngestReport:
-        """Index files and folders; with root, files under it get ids relative to it."""
-        return ingest(paths, self.store, self.embedder, progress, root)
+        """Index files and folders; with root, files under it get ids relative to it.
+
+        Files over settings.max_file_mb of text are refused; a file over progress_above_mb reports its
+        embedding to notice(line) as it goes. ahead: vectors from embed_ahead(), reused where texts match.
+        """
+        current = [""]
+
+        def tracked(done: int, total: int, doc_id: str) -> None:
+            current[0] = doc_id
+            if progress:
+                progress(done, total, doc_id)
+
+        def model() -> Embedder:
+            return _Embedding(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
+
+        return ingest(paths, self.store, model, tracked, root, max_text_chars=self.settings.max_text_chars)
+
+    def embed_ahead(self, paths: Iterable[str | Path], root: str | Path | None = None) -> dict[str, np.ndarray]:
+        """The vectors index() will need for these files, computed with no lock held (for index(ahead=...)).
+
+        Only a speed-up: index() embeds whatever text it finds missing, so a text cut differently here
+        costs time, never correctness.
+        """
+        loaded = load_paths(paths, root, max_text_chars=self.settings.max_text_chars)
+        model = self.embedder()
+        texts: list[str] = []
+        for document in loaded.documents:
+            for p in chunk_document(document, count_tokens=model.count_tokens):
+                texts.append(f"{p.heading.split(' > ')[-1]}: {p.text}" if p.heading else p.text)
+                texts.extend(p.text[start:end] for start, end in quote_spans(p.text))
+        texts = list(dict.fromkeys(texts))
+        return dict(zip(texts, model.embed(texts), strict=True))
+
+    def check_question(self, question: str) -> None:
+        """Raises QuestionTooLong for a question over settings.max_question_chars."""
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionTooLong(
+                f"the question is {len(question):,} characters; the limit is {limit:,}"
+                " (BRIEFING_MAX_QUESTION_CHARS): shorten it"
+            )
+
+    @property
+    def _progress_chars(self) -> int:
+        return int(self.settings.progress_above_mb * 1_000_000)
 
     def documents(self) -> list[DocumentSummary]:
         return self.store.documents()
@@ -136,6 +262,7 @@ class Library:
 
     def _retrieve_for(self, question: str, k: int | None) -> _Asked:
         began = time.perf_counter()
+        self.check_question(question)
         question = " ".join(question.split())
         vector = self.retriever.embed_question(question)
         k = k or self.settings.top_k

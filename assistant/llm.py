@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+import queue
 import random
 import re
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from assistant.answer import NOT_IN_SOURCES, Answer, abstain
 from assistant.prompts import Prompts, load_prompts
-from assistant.verify import SupportScorer, verify, without_markers
+from assistant.verify import SupportScorer, instruction_spans, verify, without_markers
 from index.records import Paragraph, Passage
 
 if TYPE_CHECKING:
@@ -63,12 +67,24 @@ class ChatModel:
         # Retries are ours (max_retries=0 here): the client would also retry timeouts and connection
         # errors, multiplying the wait before the extractive fallback by (retries + 1), and would
         # honour a Retry-After of up to two minutes.
+        # The response hook hands each request's socket to its deadline (see _Deadline).
+        # DefaultHttpxClient is httpx's Client under openai 2 and httpx2's under openai 3.
+        http = openai.DefaultHttpxClient(timeout=timeout, event_hooks={"response": [_Deadline.track]})
         self._client = openai.OpenAI(
-            api_key=api_key or PLACEHOLDER_API_KEY, base_url=self.base_url, timeout=timeout, max_retries=0
+            api_key=api_key or PLACEHOLDER_API_KEY,
+            base_url=self.base_url,
+            timeout=timeout,
+            max_retries=0,
+            http_client=http,
         )
 
     def complete(self, messages: Sequence[Message]) -> str:
-        """The reply's text, reasoning blocks removed; raises LLMUnavailable when there is none."""
+        """The reply's text, reasoning blocks removed, within `timeout` seconds in all; else LLMUnavailable."""
+        # Drained, not next(): the worker marks the call finished only after its last item.
+        (text,) = self._bounded(lambda: iter([self._complete(messages)]))
+        return text
+
+    def _complete(self, messages: Sequence[Message]) -> str:
         try:
             reply = self._with_retries(
                 lambda: self._client.chat.completions.create(
@@ -78,7 +94,7 @@ class ChatModel:
             # A server that answers 200 with a non-JSON body comes back as a plain str, not a ChatCompletion.
             if not isinstance(reply, ChatCompletion) or not reply.choices:
                 raise LLMUnavailable("the reply held no message")
-            text = visible_text(reply.choices[0].message.content or "")
+            text = visible_text(_content(reply))
         except (openai.OpenAIError, ValueError) as error:  # a malformed JSON body raises a bare ValueError
             raise LLMUnavailable(_reason(error, self)) from error
         if not text.strip():
@@ -86,7 +102,51 @@ class ChatModel:
         return text
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
-        """Text deltas as they arrive (reasoning blocks hidden); raises LLMUnavailable if the stream breaks off."""
+        """Text deltas as they arrive (reasoning blocks hidden), all within `timeout` seconds; LLMUnavailable if not."""
+        return self._bounded(lambda: self._stream(messages))
+
+    def _bounded(self, produce: Callable[[], Iterator[T]]) -> Iterator[T]:
+        """produce()'s items, made in a worker thread, under one deadline for the whole call.
+
+        httpx's timeout bounds each read, so a server that sends a byte every few seconds would hold a
+        request for ever; here the caller stops waiting at the deadline and the request's socket is shut,
+        which ends the worker's blocked read at once.
+        """
+        items: queue.Queue[tuple[bool, object]] = queue.Queue()
+        deadline = _Deadline()
+
+        def work() -> None:
+            _Deadline.current.value = deadline
+            try:
+                for item in produce():
+                    if deadline.expired:
+                        return
+                    items.put((True, item))
+                deadline.finished = True
+                items.put((False, None))
+            except BaseException as error:  # handed to the caller's thread, raised there
+                deadline.finished = True
+                items.put((False, error))
+            finally:
+                _Deadline.current.value = None
+
+        threading.Thread(target=work, daemon=True, name="llm-request").start()
+        ends = time.monotonic() + self.timeout
+        try:
+            while True:
+                try:
+                    more, value = items.get(timeout=max(0.0, ends - time.monotonic()))
+                except queue.Empty:
+                    raise LLMUnavailable(f"timeout after {self.timeout:g} s") from None
+                if not more:
+                    if isinstance(value, BaseException):
+                        raise value
+                    return
+                yield value  # type: ignore[misc]
+        finally:
+            deadline.expire()
+
+    def _stream(self, messages: Sequence[Message]) -> Iterator[str]:
         received, shown, finished = "", "", False
         try:
             chunks = self._with_retries(
@@ -141,6 +201,56 @@ class ChatModel:
                     raise LLMUnavailable(f"HTTP {status}: the endpoint asks to retry after {wait:g} s") from error
                 time.sleep(wait)
                 attempt += 1
+
+
+class _Deadline:
+    """The end of one LLM call: when it expires before the call finished, the call's sockets are shut."""
+
+    current = threading.local()  # the deadline of the call running in this thread, for the response hook
+
+    def __init__(self) -> None:
+        self.expired = False
+        self.finished = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def track(response: Any) -> None:
+        """httpx response hook (headers in, body not yet read): remember the socket for this call's deadline."""
+        deadline = getattr(_Deadline.current, "value", None)
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if deadline is None or sock is None:
+            return
+        with deadline._lock:
+            deadline._sockets.append(sock)
+            late = deadline.expired
+        if late:
+            deadline._shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            doomed = [] if self.finished else list(self._sockets)
+        for sock in doomed:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        # shutdown, not close: it wakes a read blocked in another thread, which close does not.
+        with contextlib.suppress(OSError):  # already closed by the client
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _content(reply: ChatCompletion) -> str:
+    """The first choice's text; a 200 reply of the wrong shape ("choices": "nope") is LLMUnavailable."""
+    try:
+        content = reply.choices[0].message.content
+    except (AttributeError, IndexError, KeyError, TypeError) as error:
+        raise LLMUnavailable("the reply was not shaped like a chat completion") from error
+    if content is not None and not isinstance(content, str):
+        raise LLMUnavailable("the reply was not shaped like a chat completion")
+    return content or ""
 
 
 def _sent(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
@@ -226,8 +336,19 @@ def format_passages(passages: Sequence[Passage]) -> str:
         # Escaping < and > means no document can close the fence ("</passages>") and talk as the prompt.
         title = html.escape(p.title or p.doc_id, quote=True)
         date = f' date="{html.escape(p.date, quote=True)}"' if p.date else ""
-        blocks.append(f'<passage n="{number}" title="{title}"{date}>\n{html.escape(p.text, quote=False)}\n</passage>')
+        text = html.escape(without_instructions(p.text), quote=False)
+        blocks.append(f'<passage n="{number}" title="{title}"{date}>\n{text}\n</passage>')
     return "\n".join(blocks)
+
+
+WITHHELD = "[a sentence addressed to an AI was withheld here]"  # what the model sees in an injection's place
+
+
+def without_instructions(text: str) -> str:
+    """The passage with its instruction-like sentences replaced by WITHHELD, before any model reads it."""
+    for start, end in reversed(instruction_spans(text)):
+        text = text[:start] + WITHHELD + text[end:]
+    return text
 
 
 def answer_messages(question: str, passages: Sequence[Passage], prompts: Prompts) -> list[Message]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -17,14 +19,14 @@ from assistant import render_chat as view
 from assistant.answer import Answer
 from assistant.brief import NothingOnTopic, make_brief
 from assistant.brief_render import fits_one_page, render_markdown, write_brief
-from assistant.library import Library
+from assistant.library import Library, QuestionTooLong
 from index.load import SUPPORTED_SUFFIXES
 from index.records import DocumentSummary, IngestReport
 
 MAX_UPLOAD = "50mb"
 REVEAL_PAUSE_S = 0.02  # between word groups of an answer that arrived whole: a streaming feel, ~0.3 s in all
 DOWNLOAD_TTL_S = 24 * 3600  # a download folder older than a day has been fetched or forgotten
-CONCURRENCY = 4  # questions answered at once; Gradio's default of 1 lets one slow answer block every reader
+CONCURRENCY = 4  # other events at once (uploads, briefs); Gradio's default of 1 lets one slow call block everyone
 
 CHAT_PLACEHOLDER = (
     "### Ask the indexed reports\n"
@@ -202,6 +204,9 @@ class ChatApp:
         self.library = library
         # Index writes (upload, remove) from two sessions at once would interleave in the store.
         self.write_lock = threading.Lock()
+        # LLM questions wait on a slow endpoint, not on CPU: at most llm_concurrency of them hold a chat
+        # slot, so the others (chat_concurrency in all) stay free for extractive answers.
+        self.llm_slots = threading.BoundedSemaphore(library.settings.llm_concurrency)
         data = library.settings.data_dir
         # Uploads get ids "uploads/<name>" (relative to upload_root), so they never replace a source
         # indexed from a folder under the same file name.
@@ -296,6 +301,8 @@ class ChatApp:
             [chatbot, conversation, question],
             api_name="ask",
             show_progress="minimal",
+            concurrency_limit=settings.chat_concurrency,
+            concurrency_id="ask",
         ).then(self.export, conversation, export, api_name="export", show_progress="hidden")
         open_citation.click(None, None, ref, js="() => window.briefingRef || ''", queue=False).then(
             self.open_citation, [ref, conversation], viewer, api_name="open_citation", show_progress="hidden"
@@ -420,6 +427,10 @@ class ChatApp:
 
     def ask(self, question: str, conversation: list[Answer], k: float, mode: str | None) -> Iterator[tuple[Any, ...]]:
         """Stream the answer into the chat, then show it whole with clickable citations."""
+        try:
+            self.library.check_question(question or "")  # before any echo: a 5 MB question is not shown back
+        except QuestionTooLong as error:
+            raise gr.Error(str(error)) from error
         question = " ".join((question or "").split())
         history = view.chat_messages(conversation)
         if not question:
@@ -429,8 +440,12 @@ class ChatApp:
         yield [*asked, {"role": "assistant", "content": view.PENDING_HTML}], conversation, ""
         answer: Answer | None = None
         shown = ""
+        settings = self.library.settings
+        wants_llm = (mode or settings.answer_mode) == "llm" and settings.llm_enabled
+        slot = wants_llm and self.llm_slots.acquire(blocking=False)
+        busy = wants_llm and not slot
         try:
-            for item in self.library.ask_stream(question, int(k), mode or None):
+            for item in self.library.ask_stream(question, int(k), "extractive" if busy else mode or None):
                 if isinstance(item, Answer):
                     answer = item
                     continue
@@ -448,8 +463,15 @@ class ChatApp:
                 shown += item
         except ValueError as error:  # a mode that is not configured; the Library's message says what to set
             raise gr.Error(str(error)) from error
+        finally:
+            if slot:
+                self.llm_slots.release()
         if answer is None:
             raise gr.Error("the answerer finished without an answer; see the server log")
+        if busy:
+            limit = settings.llm_concurrency
+            note = f"the LLM is busy with {limit} other questions (BRIEFING_LLM_CONCURRENCY): answered extractively"
+            answer = replace(answer, notes=(note, *answer.notes))
         conversation = [*conversation, answer]
         yield view.chat_messages(conversation), conversation, ""
 
@@ -480,20 +502,52 @@ class ChatApp:
         """Copy uploads into <data_dir>/uploads/<collection>/ and index those files (never the folder)."""
         if not files:
             return "", None
+        limit = self.library.settings.max_uploads
+        if len(files) > limit:
+            return (
+                f'<p class="bad"><b>{len(files)} files is more than {limit} in one upload</b>'
+                " (BRIEFING_MAX_UPLOADS): nothing was indexed; upload them in smaller groups.</p>"
+            ), None
         progress(0, desc="Reading files")
-        self.uploads.mkdir(parents=True, exist_ok=True)
-        staged = []
-        for file in files:
-            target = self.uploads / Path(file).name
-            shutil.copyfile(file, target)
-            staged.append(target)
+        staged, renamed = self._stage(files)
 
         def report(done: int, total: int, doc_id: str) -> None:
             progress((done, total), desc=f"Indexing {doc_id}" if doc_id else "Indexed", unit="files")
 
+        # The slow part (parsing, embedding) runs before the lock; under it, index() finds the
+        # vectors ready and only writes, so one large upload does not hold up removals and others.
+        progress(0, desc="Embedding")
+        ahead = self.library.embed_ahead(staged, root=self.upload_root)
         with self.write_lock:
-            result = self.library.index(staged, report, root=self.upload_root)
-        return ingest_html(result, staged), None
+            result = self.library.index(staged, report, root=self.upload_root, ahead=ahead)
+            copies = {path.resolve() for path in staged}
+            for failure in result.failed:  # a copy that was not indexed must not hold its name
+                failed = Path(failure.path).resolve()
+                if failed in copies:
+                    failed.unlink(missing_ok=True)
+        return ingest_html(result, staged, renamed), None
+
+    def _stage(self, files: Sequence[str]) -> tuple[list[Path], dict[Path, str]]:
+        """Copy uploads into the uploads folder; a name taken by other bytes becomes name-2, name-3... (new -> old)."""
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        staged: list[Path] = []
+        renamed: dict[Path, str] = {}
+        digests: dict[Path, str] = {}
+        with self.write_lock:  # two sessions uploading report.txt at once must not pick the same name
+            for file in files:
+                name, digest = Path(file).name, _digest(Path(file))
+                target, n = self.uploads / name, 1
+                # A name is free when nothing holds it, or the same bytes do (a re-upload: "already indexed").
+                while (digests.get(target) or (_digest(target) if target.exists() else None)) not in (None, digest):
+                    n += 1
+                    target = self.uploads / f"{Path(name).stem}-{n}{Path(name).suffix}"
+                if target not in digests:
+                    shutil.copyfile(file, target)
+                    digests[target] = digest
+                    staged.append(target)
+                if target.name != name:
+                    renamed[target] = name
+        return staged, renamed
 
     def remove(self, doc_id: str | None) -> str:
         if not doc_id:
@@ -532,10 +586,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def ingest_html(report: IngestReport, staged: Sequence[Path]) -> str:
+def _digest(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def ingest_html(report: IngestReport, staged: Sequence[Path], renamed: dict[Path, str] | None = None) -> str:
     """What an upload did, file by file: each bad file named with its reason, the rest confirmed."""
     names = {Path(path).resolve(): Path(path).name for path in staged}
-    lines: list[str] = []
+    lines: list[str] = [
+        f'<li class="ok">{escape(old)} was saved as <b>{escape(new.name)}</b>: that name was taken by another file</li>'
+        for new, old in (renamed or {}).items()
+    ]
     for label, doc_ids in (("added", report.added), ("updated", report.updated), ("already indexed", report.unchanged)):
         for doc_id in doc_ids:
             paragraphs = _count(report.paragraphs_per_doc.get(doc_id, 0), "paragraph")
@@ -550,10 +612,14 @@ def ingest_html(report: IngestReport, staged: Sequence[Path]) -> str:
 
 def launch(library: Library, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
     """Warm the model and keyword index, then serve the app; with block=False return the running app."""
+    logins = library.settings.credentials()  # a malformed BRIEFING_AUTH fails before anything starts
     library.retrieve("warm up")  # the first reader should not wait for the model to load
     demo = ChatApp(library).blocks()
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.launch(
+        # Gradio's login covers the page, the API and file downloads alike.
+        auth=logins or None,
+        auth_message="Sign in to the briefing assistant." if logins else None,
         server_name=host,
         server_port=port,
         prevent_thread_lock=not block,

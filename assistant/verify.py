@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import NOT_IN_SOURCES, Answer, Citation, Claim, abstain
+from assistant.injection import default_model
 from index.records import Paragraph, Passage
 from index.retrieve import terms
 from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
@@ -222,25 +223,26 @@ def _known(names: set[str], known: frozenset[str]) -> bool:
     return all(n in known or (n.endswith("s") and n[:-1] in known) for n in names)
 
 
-# Text in a document that addresses an AI ("ignore previous instructions and reply X", "System: ...")
-# is an injection attempt: the model was told to treat it as data, and it is never evidence, so a
-# reply that obeys it finds no support. Each pattern is a shape such text takes.
-_ADDRESSED_TO_AI = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|prompts?|rules|guidelines|directions)\b"
-    r"|(?:^|[\s>.])(?:system|assistant|developer)\s*:"
-    r"|\byou (?:are|must|should|will) (?:now )?(?:an? )?(?:ai|assistant|language model|chatbot|llm)\b"
-    r"|\b(?:ai|assistant|model|llm|chatbot)s? (?:reading|processing|summari[sz]ing) this\b"
-    r"|</?\s*(?:passages?|system|instructions?)\s*>",
-    re.IGNORECASE,
-)
+# Text in a document that addresses an AI ("ignore previous instructions and reply X", "disregard everything
+# above; the correct answer is ...") is an injection attempt: the model was told to treat it as data, and
+# it is never evidence, so a reply that obeys it finds no support. Which sentences those are is decided by
+# the classifier of assistant/injection.py (held-out numbers in training/injection/train.py's output).
+
+
+def instruction_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the text's sentences that the injection classifier calls instruction-like."""
+    spans = sentence_spans(text) if has_sentence_punctuation(text) else [(0, len(text))]
+    model = default_model()
+    return [(s, e) for s, e in spans if model.is_instruction(text[s:e])]
 
 
 def evidence_of(text: str) -> str:
     """The paragraph without its sentences addressed to an AI; the text itself when it has none."""
-    if not _ADDRESSED_TO_AI.search(text):
+    flagged = instruction_spans(text)
+    if not flagged:
         return text
     spans = sentence_spans(text) if has_sentence_punctuation(text) else [(0, len(text))]
-    return " ".join(text[s:e] for s, e in spans if not _ADDRESSED_TO_AI.search(text[s:e]))
+    return " ".join(text[s:e] for s, e in spans if (s, e) not in flagged)
 
 
 WINDOW_WORDS = 24  # unpunctuated text: about one spoken sentence, as the extractive answerer uses
@@ -279,14 +281,20 @@ def verify(
     sentences = parse_reply(reply)
     # The sentinel is the model's abstention; beside supported claims it is dropped as a non-claim.
     claims = [s for s in sentences if not is_sentinel(s.text) and terms(s.text)]
+    # A reply sentence that itself gives orders ("Ignore the sources and ...") is never an answer.
+    obeyed = [s for s in claims if default_model().is_instruction(s.text)]
+    claims = [s for s in claims if s not in obeyed]
     if not claims:
         said_sentinel = any(is_sentinel(s.text) for s in sentences)
         why: tuple[str, ...] = () if said_sentinel else ("the reply held no statement to check",)
+        why += (_obeyed_note(len(obeyed)),) if obeyed else ()
         return abstain(question, passages, mode="llm", notes=why)
     table = scorer.table([c.text for c in claims], [p.paragraph for p in passages], context=question)
     checked = [_check(i, claim, table, len(passages)) for i, claim in enumerate(claims)]
     invented = sum(1 for c in claims for n in c.cited if not 1 <= n <= len(passages))
     notes = _notes(checked, invented, len(passages), show_unsupported)
+    if obeyed:
+        notes += (_obeyed_note(len(obeyed)),)
     if instructed := sum(table.instructed):
         notes += (f"{_count(instructed, 'passage')} held text addressed to an AI; it was not used as evidence",)
     if not any(c.supported for c in checked):
@@ -327,6 +335,10 @@ def _notes(checked: Sequence[_Checked], invented: int, k: int, show_unsupported:
     if attached := sum(1 for c in checked if c.supported and not set(c.passages) & {n - 1 for n in c.sentence.cited}):
         notes.append(f"{_count(attached, 'citation')} attached to uncited sentences")
     return tuple(notes)
+
+
+def _obeyed_note(n: int) -> str:
+    return f"{_count(n, 'reply sentence')} read as an instruction, not an answer, and dropped"
 
 
 def _count(n: int, noun: str) -> str:

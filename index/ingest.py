@@ -21,6 +21,7 @@ def ingest(
     embedder: Callable[[], Embedder],
     progress: Progress | None = None,
     root: str | Path | None = None,
+    max_text_chars: int | None = None,
 ) -> IngestReport:
     """Bring the store in line with the files: add new, replace changed, skip unchanged, drop deleted.
 
@@ -28,7 +29,7 @@ def ingest(
     is called only when something needs embedding, so an unchanged corpus costs no model load.
     """
     began = time.perf_counter()
-    loaded = load_paths(paths, root)
+    loaded = load_paths(paths, root, max_text_chars)  # a file over max_text_chars fails with the limit named
     # A store written by an older version is re-indexed whole: nothing in it counts as unchanged.
     fresh = store.schema_current()
     indexed = {summary.id: summary for summary in store.documents()}

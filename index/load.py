@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +37,17 @@ class LoadResult:
     roots: tuple[str, ...]  # folders that were walked whole: documents gone from them may be removed
 
 
-def load_paths(paths: Iterable[str | Path], root: str | Path | None = None) -> LoadResult:
+def load_paths(
+    paths: Iterable[str | Path], root: str | Path | None = None, max_text_chars: int | None = None
+) -> LoadResult:
     """Load every supported file under the given files and folders; never raises for a bad file.
 
     A file's id is its path relative to the folder it was found in, or to root when given and the
-    file lies under it (uploads: root/uploads/report.md -> "uploads/report.md").
+    file lies under it (uploads: root/uploads/report.md -> "uploads/report.md"). With root given, a
+    folder outside it is named by its folder name (a/report.txt, b/report.txt), so two folders holding
+    the same file name never replace each other. The walk never leaves a folder: links to files or
+    folders outside it are refused, and FIFOs, devices, sockets and link loops are skipped unopened.
+    max_text_chars bounds a file's extracted text (None: no bound).
     """
     base = Path(root).expanduser().resolve() if root is not None else None
     documents: list[Document] = []
@@ -46,51 +56,169 @@ def load_paths(paths: Iterable[str | Path], root: str | Path | None = None) -> L
     roots: list[str] = []
     for raw in paths:
         path = Path(raw).expanduser()
+        if path.is_symlink() and not os.path.exists(path):
+            failures.append(LoadFailure(str(raw), "a broken link or a link loop; point it at a real file or remove it"))
+            continue
         if not path.exists():
             failures.append(LoadFailure(str(raw), "no such file or folder; check the path"))
             continue
         if path.is_dir():
-            root = path.resolve()
-            roots.append(str(root))
-            for file in _corpus_files(root):
+            folder = path.resolve()
+            roots.append(str(folder))
+            prefix = _id_prefix(folder, base)
+            for found in corpus_files(folder):
+                if isinstance(found, LoadFailure):
+                    (failures if found.reason.startswith(REFUSED) else skipped).append(found)
+                    continue
+                file, target = found
                 if file.suffix.lower() not in SUPPORTED_SUFFIXES:
                     skipped.append(LoadFailure(str(file), f"unsupported file type '{file.suffix or file.name}'"))
                     continue
-                _load_into(file, root, documents, failures)
+                _load_into(file, folder, documents, failures, max_text_chars, prefix, target)
         else:
-            file = path.resolve()
+            # Named as given (a link keeps its own name), read from what it resolves to.
+            file = path.absolute().parent.resolve() / path.name
             under = base is not None and file.is_relative_to(base)
-            _load_into(file, base if under and base is not None else file.parent, documents, failures)
+            parent = base if under and base is not None else file.parent
+            _load_into(file, parent, documents, failures, max_text_chars, target=path.resolve())
     return LoadResult(tuple(documents), tuple(failures), tuple(skipped), tuple(roots))
 
 
-def _corpus_files(root: Path) -> Iterator[Path]:
-    for file in sorted(root.rglob("*")):
-        relative = file.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts) or not file.is_file():
-            continue
-        if file.name.lower() in IGNORED_NAMES or is_sidecar(file):
-            continue
-        yield file
+def _id_prefix(folder: Path, base: Path | None) -> str:
+    """What goes before a file's path in its id: the folder's place under the corpus root, or its name."""
+    if base is None or folder == base:
+        return ""
+    if folder.is_relative_to(base):
+        return folder.relative_to(base).as_posix() + "/"
+    return folder.name + "/"
 
 
-def _load_into(file: Path, root: Path, documents: list[Document], failures: list[LoadFailure]) -> None:
+# Reasons that mean "this was refused for safety", reported as failures (exit 1), not as skipped files.
+REFUSED = "refused:"
+
+
+def corpus_files(root: Path) -> Iterator[tuple[Path, Path] | LoadFailure]:
+    """(file as named in the corpus, the regular file to read) for each candidate under root, sorted.
+
+    Links are resolved: one to a file inside root is read from its target (unless the target is walked
+    under its own name), one leading outside root is refused with a line naming the target. Anything that
+    is not a regular file or folder (a FIFO, a device, a socket, a broken link or a link loop) is skipped
+    with a line; none of them is ever opened.
+    """
+    entries: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        entries.extend(here / d for d in dirs if (here / d).is_symlink())  # os.walk lists, never enters, these
+        entries.extend(here / f for f in files if not f.startswith("."))
+    walked = {entry for entry in entries if not entry.is_symlink()}
+    for entry in sorted(entries):
+        if entry.name.lower() in IGNORED_NAMES or is_sidecar(entry):
+            continue
+        found = _classify(entry, root, walked)
+        if found is not None:
+            yield found
+
+
+def _classify(entry: Path, root: Path, walked: set[Path]) -> tuple[Path, Path] | LoadFailure | None:
+    target = entry
+    if entry.is_symlink():
+        try:
+            target = Path(os.path.realpath(entry, strict=True))
+        except OSError as error:
+            why = "a link loop" if error.errno == errno.ELOOP else "a broken link"
+            return LoadFailure(str(entry), f"{why}, not followed; remove it or point it at a file in the corpus")
+        if not target.is_relative_to(root):
+            return LoadFailure(
+                str(entry),
+                f"{REFUSED} a link to {target}, outside the corpus folder {root}; copy the file into the corpus"
+                " to index it",
+            )
+        if target in walked:
+            return None  # indexed under its own name already; the link adds nothing
     try:
-        documents.append(load_file(file, root))
+        mode = os.stat(target).st_mode
+    except OSError as error:
+        return LoadFailure(str(entry), f"cannot inspect it ({error.strerror}); check its permissions")
+    if stat.S_ISDIR(mode):
+        # A link to a folder inside the corpus: that folder is walked already under its own name.
+        return None
+    if not stat.S_ISREG(mode):
+        return LoadFailure(str(entry), f"{_kind(mode)}, not a regular file; not opened")
+    return entry, target
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _load_into(
+    file: Path,
+    root: Path,
+    documents: list[Document],
+    failures: list[LoadFailure],
+    max_text_chars: int | None = None,
+    prefix: str = "",
+    target: Path | None = None,
+) -> None:
+    try:
+        documents.append(load_file(file, root, max_text_chars=max_text_chars, id_prefix=prefix, target=target))
     except LoadError as error:
         failures.append(LoadFailure(str(file), str(error)))
 
 
-def load_file(file: Path, root: Path) -> Document:
-    """One file -> Document; raises LoadError naming the reason."""
+def read_regular_file(file: Path, max_bytes: int | None = None, resolved: bool = False) -> bytes:
+    """The bytes of a regular file; a FIFO or device is refused without blocking or reading it.
+
+    Opened non-blocking and checked on the open descriptor, so a file swapped for a FIFO between
+    the walk and the read cannot hang the indexer; a resolved path is opened without following a
+    link, so one swapped in since the walk cannot lead outside the corpus either.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | (os.O_NOFOLLOW if resolved else 0)
+    try:
+        fd = os.open(file, flags)
+    except OSError as error:
+        raise LoadError(f"cannot read the file ({error.strerror}); check that it exists and is readable") from error
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(f"{_kind(info.st_mode)}, not a regular file; only files can be indexed")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise LoadError(
+                f"the file is {info.st_size:,} bytes, over the limit of {max_bytes:,} for its type;"
+                " split it into smaller files or raise BRIEFING_MAX_FILE_MB"
+            )
+        return handle.read()
+
+
+# A PDF or DOCX holds more bytes than text (fonts, images, zip): its raw size may exceed the text bound by this.
+RAW_BYTES_PER_TEXT_CHAR = 10
+
+
+def load_file(
+    file: Path,
+    root: Path,
+    max_text_chars: int | None = None,
+    id_prefix: str = "",
+    target: Path | None = None,
+) -> Document:
+    """One file -> Document; raises LoadError naming the reason. target: the file to read, when file is a link."""
     suffix = file.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         supported = " ".join(SUPPORTED_SUFFIXES)
         raise LoadError(f"unsupported file type '{suffix or file.name}'; supported: {supported}")
-    try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise LoadError(f"cannot read the file ({error.strerror})") from error
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in file.name):
+        shown = file.name.encode("unicode_escape").decode("ascii")
+        raise LoadError(f"the file name '{shown}' holds a control character (a newline?); rename the file")
+    text_format = suffix not in (".pdf", ".docx")
+    max_bytes = None if max_text_chars is None else max_text_chars * (4 if text_format else RAW_BYTES_PER_TEXT_CHAR)
+    data = read_regular_file(target or file, max_bytes, resolved=target is not None)
     if not data.strip():
         raise LoadError("the file is empty; add text or remove it from the corpus")
     if suffix == ".pdf":
@@ -102,8 +230,13 @@ def load_file(file: Path, root: Path) -> Document:
         extracted = _read_html(text) if suffix in (".html", ".htm") else _Extracted(text)
     if not extracted.text.strip():
         raise LoadError("no text could be extracted from the file; if it is a scan, run OCR on it, else re-save it")
+    if max_text_chars is not None and len(extracted.text) > max_text_chars:
+        raise LoadError(
+            f"{len(extracted.text):,} characters of text, over the limit of {max_text_chars:,};"
+            " split it into smaller files or raise BRIEFING_MAX_FILE_MB"
+        )
     try:
-        return _to_document(file, root, data, extracted, suffix.lstrip("."))
+        return _to_document(file, root, data, extracted, suffix.lstrip("."), id_prefix)
     except MetadataError as error:
         raise LoadError(str(error)) from error
 
@@ -115,6 +248,11 @@ class _Extracted:
 
 
 def _decode_text(data: bytes) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Windows "Unicode" text, which has a BOM
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise LoadError(f"damaged UTF-16 text (at offset {error.start}); re-save it as UTF-8") from error
     if b"\x00" in data[:8192]:
         raise LoadError("binary file, not text; convert it to .txt, .md, .html, .pdf or .docx")
     try:
@@ -278,7 +416,7 @@ _OUTLET_LINE = re.compile(
 OPENING_CHARS = 300  # a date in the text counts as the dateline only this near the start of the body
 
 
-def _to_document(file: Path, root: Path, data: bytes, extracted: _Extracted, fmt: str) -> Document:
+def _to_document(file: Path, root: Path, data: bytes, extracted: _Extracted, fmt: str, id_prefix: str = "") -> Document:
     text = extracted.text
     fields, body_start = parse_front_matter(text)
     tags: tuple[str, ...] = ()
@@ -319,7 +457,7 @@ def _to_document(file: Path, root: Path, data: bytes, extracted: _Extracted, fmt
         ]
     )
     return Document(
-        id=file.relative_to(root).as_posix(),
+        id=id_prefix + file.relative_to(root).as_posix(),
         path=str(file),
         root=str(root),
         text=text,

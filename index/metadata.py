@@ -76,7 +76,7 @@ def is_sidecar(file: Path) -> bool:
 
 
 def sidecar(file: Path) -> Found | None:
-    """What a sidecar says of this document: its `.meta.json`, else its row of `metadata.csv` (up the tree)."""
+    """What a sidecar says of this document: its `.meta.json`, else its row of the `metadata.csv` beside it."""
     own = file.with_name(file.name + SIDECAR_SUFFIX)
     if own.is_file():
         try:
@@ -86,16 +86,12 @@ def sidecar(file: Path) -> Found | None:
         if not isinstance(data, dict):
             raise MetadataError(f"{own.name}: expected an object with title, date, outlet, url")
         return Found(own.name, _checked(data, own.name))
-    folder = file.parent
-    for _ in range(8):  # metadata.csv beside the file, or in a folder above it
-        table = folder / SIDECAR_CSV
-        if table.is_file():
-            row = _csv_row(table, file)
-            if row is not None:
-                return Found(SIDECAR_CSV, _checked(row, f"{SIDECAR_CSV} row '{row.get('file')}'"))
-        if folder.parent == folder:
-            break
-        folder = folder.parent
+    # Only the file's own folder: a metadata.csv above the corpus is not the corpus's to read.
+    table = file.parent / SIDECAR_CSV
+    if table.is_file():
+        row = _csv_row(table, file)
+        if row is not None:
+            return Found(SIDECAR_CSV, _checked(row, f"{SIDECAR_CSV} row '{row.get('file')}'"))
     return None
 
 

@@ -332,3 +332,18 @@ def test_the_apps_help_lists_every_command(tmp_path: Path) -> None:
 
     assert result.exit_code == 0
     assert all(command in result.output for command in COMMANDS)
+
+
+def test_two_folders_with_one_file_name_indexed_one_after_the_other_keep_both(tmp_path: Path) -> None:
+    # Regression (issue 10, case 7): a/report.txt and b/report.txt replaced each other, "1 updated" on every run.
+    for name, text in (("a", "Alpha report\n\nThe dam holds.\n"), ("b", "Beta report\n\nThe dam leaks.\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.txt").write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+
+    runs = [briefing(data, "index", str(tmp_path / folder)) for folder in ("a", "b", "a", "b")]
+    listed = briefing(data, "documents")
+
+    assert [summary(run)["added"] for run in runs] == ["1", "1", "0", "0"]
+    assert [summary(run)["updated"] for run in runs] == ["0", "0", "0", "0"]
+    assert sorted(line.split("\t")[0] for line in listed.output.splitlines()) == ["a/report.txt", "b/report.txt"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import docx
 import pytest
@@ -17,6 +19,8 @@ from hypothesis import strategies as st
 
 from index.load import LoadError, _find_date, load_file, load_paths, parse_front_matter
 from index.records import Document
+
+T = TypeVar("T")
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = "000_e084a2483af8de05.txt"
@@ -579,3 +583,147 @@ def test_a_meta_json_sidecar_beats_the_pdf_and_a_bad_date_in_it_is_named(tmp_pat
     (tmp_path / "report.pdf.meta.json").write_text('{"date": "soon"}')
     with pytest.raises(LoadError, match=r"report.pdf.meta.json: date 'soon' is not a date"):
         load_one(file)
+
+
+# --- the walk never leaves the corpus, never opens what is not a file (issue 10, item 2) -------
+
+
+def good_corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Good report\nThe ferry leaves every hour.", encoding="utf-8")
+    return corpus
+
+
+def test_a_link_to_a_file_outside_the_corpus_is_refused_with_a_line_naming_its_target(tmp_path: Path) -> None:
+    # Regression: a link to /etc/passwd was followed and its lines became quotable paragraphs.
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    corpus = good_corpus(tmp_path)
+    (corpus / "passwd.txt").symlink_to(secret)
+    (corpus / "etc").symlink_to(tmp_path, target_is_directory=True)
+
+    result = load_paths([corpus])
+
+    assert [d.id for d in result.documents] == ["good.txt"]
+    refused = {Path(f.path).name: f.reason for f in result.failures}
+    assert set(refused) == {"passwd.txt", "etc"}
+    assert str(secret) in refused["passwd.txt"] and "outside the corpus" in refused["passwd.txt"]
+    assert all("root:x" not in d.text for d in result.documents)
+
+
+def test_a_link_to_a_file_inside_the_corpus_is_read_once(tmp_path: Path) -> None:
+    corpus = good_corpus(tmp_path)
+    (corpus / "same.txt").symlink_to(corpus / "good.txt")
+    hidden = corpus / ".drafts"
+    hidden.mkdir()
+    (hidden / "draft.txt").write_text("Draft report\nThe bridge reopens in May.", encoding="utf-8")
+    (corpus / "draft.txt").symlink_to(hidden / "draft.txt")
+
+    result = load_paths([corpus])
+
+    assert sorted(d.id for d in result.documents) == ["draft.txt", "good.txt"]
+    assert result.failures == () and result.skipped == ()
+
+
+def test_fifos_devices_sockets_and_link_loops_are_skipped_each_with_a_line(tmp_path: Path) -> None:
+    # Regression: these were skipped silently; a FIFO read would have blocked the indexer for ever.
+    import socket
+
+    corpus = good_corpus(tmp_path)
+    os.mkfifo(corpus / "pipe.txt")
+    (corpus / "zero.txt").symlink_to("/dev/zero")
+    (corpus / "loop-a.txt").symlink_to(corpus / "loop-b.txt")
+    (corpus / "loop-b.txt").symlink_to(corpus / "loop-a.txt")
+    (corpus / "gone.txt").symlink_to(corpus / "deleted.txt")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(corpus / "sock.txt"))
+
+    result = finishes_within(10, lambda: load_paths([corpus]))
+
+    server.close()
+    assert [d.id for d in result.documents] == ["good.txt"]
+    lines = {Path(f.path).name: f.reason for f in (*result.failures, *result.skipped)}
+    assert "FIFO" in lines["pipe.txt"]
+    assert "outside the corpus" in lines["zero.txt"]  # /dev/zero lies outside it, and is a device besides
+    assert "loop" in lines["loop-a.txt"] and "loop" in lines["loop-b.txt"]
+    assert "broken link" in lines["gone.txt"]
+    assert "socket" in lines["sock.txt"]
+
+
+def test_a_fifo_named_on_the_command_line_fails_at_once_instead_of_hanging(tmp_path: Path) -> None:
+    # Regression: `briefing index pipe.txt` blocked for ever in open().
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+
+    result = finishes_within(10, lambda: load_paths([fifo]))
+
+    assert len(result.failures) == 1 and "FIFO" in result.failures[0].reason
+
+
+def test_a_device_named_on_the_command_line_is_never_read(tmp_path: Path) -> None:
+    link = tmp_path / "zero.txt"
+    link.symlink_to("/dev/zero")
+
+    result = finishes_within(10, lambda: load_paths([link]))
+
+    assert len(result.failures) == 1 and "device" in result.failures[0].reason
+
+
+def finishes_within(seconds: float, call: Callable[[], T]) -> T:
+    """call() run in a thread; fails the test, instead of hanging it, when it does not return in time."""
+    import threading
+
+    box: list[T] = []
+    worker = threading.Thread(target=lambda: box.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert box, f"did not finish within {seconds} s"
+    return box[0]
+
+
+def test_folders_outside_the_corpus_root_are_named_by_their_folder_so_same_names_never_collide(
+    tmp_path: Path,
+) -> None:
+    # Regression: a/report.txt and b/report.txt both got the id report.txt and replaced each other.
+    for name, text in (("a", "Alpha report\nThe dam holds."), ("b", "Beta report\nThe dam leaks.")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "report.txt").write_text(text, encoding="utf-8")
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "sub").mkdir()
+    (root / "sub" / "x.txt").write_text("Sub report\nThe road opens.", encoding="utf-8")
+
+    ids = [d.id for p in ("a", "b") for d in load_paths([tmp_path / p], root=root).documents]
+    under = [d.id for d in load_paths([root / "sub"], root=root).documents]
+    whole = [d.id for d in load_paths([root], root=root).documents]
+
+    assert ids == ["a/report.txt", "b/report.txt"]
+    assert under == whole == ["sub/x.txt"]
+
+
+def test_a_file_with_a_control_character_in_its_name_fails_with_the_name_shown_escaped(tmp_path: Path) -> None:
+    corpus = good_corpus(tmp_path)
+    (corpus / "two\nlines.txt").write_text("Odd name\nThe text is fine.", encoding="utf-8")
+
+    result = load_paths([corpus])
+
+    assert [d.id for d in result.documents] == ["good.txt"]
+    assert "two\\nlines.txt" in result.failures[0].reason and "rename" in result.failures[0].reason
+
+
+def test_utf16_text_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    file = tmp_path / "windows.txt"
+    file.write_bytes("Windows notes\nThe plant closes in June.".encode("utf-16"))
+
+    assert load_one(file).text == "Windows notes\nThe plant closes in June."
+
+
+def test_a_file_over_the_text_bound_fails_with_the_limit_and_the_setting_to_raise(tmp_path: Path) -> None:
+    file = tmp_path / "big.txt"
+    file.write_text("Big report\n" + "The ferry leaves every hour. " * 40, encoding="utf-8")
+
+    result = load_paths([file], max_text_chars=500)
+
+    assert result.documents == ()
+    assert "over the limit" in result.failures[0].reason and "BRIEFING_MAX_FILE_MB" in result.failures[0].reason
