@@ -320,7 +320,7 @@ class ChatApp:
             with gr.Column(scale=3):
                 summary = gr.Markdown(elem_id="corpus-summary")
                 table = gr.Dataframe(
-                    headers=["Title", "Date", "Outlet", "Paragraphs", "Document id", "Fields from"],
+                    headers=["Title", "Date", "Outlet", "Paragraphs", "Fields from", "Document id"],
                     datatype=["str", "str", "str", "number", "str", "str"],
                     interactive=False,
                     wrap=True,
@@ -571,8 +571,8 @@ class ChatApp:
 
 
 def documents_rows(summaries: Sequence[DocumentSummary]) -> list[list[Any]]:
-    """One table row per indexed document: title, date, outlet, paragraphs, id, and where each field came from."""
-    return [[d.title, d.date or "", d.outlet or "", d.paragraphs, d.id, d.provenance] for d in summaries]
+    """One table row per indexed document: title, date, outlet, paragraphs, where each field came from, id."""
+    return [[d.title, d.date or "", d.outlet or "", d.paragraphs, d.provenance, d.id] for d in summaries]
 
 
 def corpus_summary(summaries: Sequence[DocumentSummary]) -> str:
