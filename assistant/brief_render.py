@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.brief import (
+from assistant.brief.records import (
     DISAGREE_TITLE,
     EMPTY_SECTION,
     NO_DISAGREEMENT,
@@ -102,6 +102,21 @@ def _markers(claim: BriefClaim) -> str:
     return "".join(f"[{n}]" for n in claim.citations)
 
 
+def no_disagreement(brief: Brief) -> str:
+    """What the disagreements section says when it found none: how much was checked, never "no contradiction"."""
+    pairs = brief.pairs_checked
+    return f"{NO_DISAGREEMENT[:-1]} ({pairs} pair{'s' if pairs != 1 else ''} of statements checked)."
+
+
+def also_named(brief: Brief, section_key: str = "who") -> str:
+    """The actors the sources name most that have no line of their own, or ''."""
+    if section_key != "who":
+        return ""
+    shown = {c.label for c in brief.section("who").claims} if any(s.key == "who" for s in brief.sections) else set()
+    rest = [a for a in brief.actors if a not in shown]
+    return f"Also named: {', '.join(rest)}." if rest else ""
+
+
 # --- Markdown ---------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*<])")  # what would start emphasis, code or HTML in running text
@@ -111,25 +126,40 @@ def _md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def render_markdown(brief: Brief) -> str:
-    """The brief as Markdown: sections, disagreements, sources, then the cited paragraphs in full."""
+Link = Callable[[int, str], str]  # (footnote number, paragraph id) -> the href its marker links to
+
+
+def render_markdown(brief: Brief, link: Link | None = None) -> str:
+    """The brief as Markdown: sections, disagreements, sources, then the cited paragraphs in full.
+
+    With link, each footnote marker is a link to link(n, paragraph id) (the Brief tab opens the viewer).
+    """
+    by_number = {c.n: c.paragraph.id for c in brief.citations}
+
+    def marks(claim: BriefClaim) -> str:
+        if link is None:
+            return _markers(claim)
+        return "".join(f"[\\[{n}\\]]({link(n, by_number[n])})" for n in claim.citations)
+
     lines = [f"# Brief: {_md(brief.title)}", "", f"*{_md(subtitle(brief))} {_md(_note(brief))}*", ""]
     for section in brief.sections:
         lines += [f"## {section.title}", ""]
         if not section.claims:
             lines += [f"*{EMPTY_SECTION}*", ""]
         elif section.key == "bottom_line":
-            lines += [" ".join(f"{_md(c.text)} {_markers(c)}" for c in section.claims), ""]
+            lines += [" ".join(f"{_md(c.text)} {marks(c)}" for c in section.claims), ""]
         else:
-            lines += [f"- {_md(c.text)} {_markers(c)}" for c in section.claims] + [""]
+            lines += [f"- {_md_label(c)}{_md(c.text)} {marks(c)}" for c in section.claims] + [""]
+        if also_named(brief, section.key):
+            lines += [f"*{_md(also_named(brief, section.key))}*", ""]
     lines += [f"## {DISAGREE_TITLE}", ""]
     if not brief.disagreements:
-        lines += [f"*{NO_DISAGREEMENT}*", ""]
+        lines += [f"*{_md(no_disagreement(brief))}*", ""]
     for disagreement in brief.disagreements:
         lines.append(f"- **{_md(disagreement.question)}**")
         for claim in _sides(disagreement):
             source = brief.source_of(claim.quotes[0].paragraph.doc_id)
-            lines.append(f"  - {_md(source.byline)}: “{_md(claim.text)}” {_markers(claim)}")
+            lines.append(f"  - {_md(source.byline)}: “{_md(claim.text)}” {marks(claim)}")
     lines += ["", f"## {SOURCES_TITLE}", ""]
     lines += [f"- **{s.label}** {_md(_source_line(s))}" for s in brief.sources]
     lines += ["", f"## {CITED_TITLE}", ""]
@@ -138,6 +168,10 @@ def render_markdown(brief: Brief) -> str:
         label = brief.source_of(p.doc_id).label
         lines += [f"**[{citation.n}]** {label} {_paragraph_label(p.id)} `{p.id}`: {_md(p.text)}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_label(claim: BriefClaim) -> str:
+    return f"**{_md(claim.label)}**: " if claim.label else ""
 
 
 def _sides(disagreement: Disagreement) -> tuple[BriefClaim, ...]:
@@ -162,6 +196,10 @@ def _sup(claim: BriefClaim) -> str:
     return "".join(f'<sup><a href="#cite-{n}">[{n}]</a></sup>' for n in claim.citations)
 
 
+def _html_label(claim: BriefClaim) -> str:
+    return f"<b>{html.escape(claim.label)}</b>: " if claim.label else ""
+
+
 def render_html(brief: Brief) -> str:
     """The brief as one standalone HTML page; footnote numbers link to the cited paragraphs at the end."""
     e = html.escape
@@ -180,10 +218,13 @@ def render_html(brief: Brief) -> str:
         elif section.key == "bottom_line":
             out.append("<p>" + " ".join(f"{e(c.text)}{_sup(c)}" for c in section.claims) + "</p>")
         else:
-            out.append("<ul>" + "".join(f"<li>{e(c.text)}{_sup(c)}</li>" for c in section.claims) + "</ul>")
+            items = "".join(f"<li>{_html_label(c)}{e(c.text)}{_sup(c)}</li>" for c in section.claims)
+            out.append(f"<ul>{items}</ul>")
+        if also_named(brief, section.key):
+            out.append(f'<p class="empty">{e(also_named(brief, section.key))}</p>')
     out.append(f"<h2>{e(DISAGREE_TITLE)}</h2>")
     if not brief.disagreements:
-        out.append(f'<p class="empty">{e(NO_DISAGREEMENT)}</p>')
+        out.append(f'<p class="empty">{e(no_disagreement(brief))}</p>')
     else:
         out.append("<ul>")
         for disagreement in brief.disagreements:
@@ -310,6 +351,8 @@ def _latin1(text: str) -> str:
 
 
 Part = tuple[str, str, tuple[int, int, int]]  # text, font style, colour
+_WRAPPED: dict[tuple[str, str, float, float], int] = {}  # (family, marked text, indent, size) -> lines
+_DIGIT = re.compile(r"\d")
 
 
 class _PdfWriter:
@@ -342,10 +385,13 @@ class _PdfWriter:
                 self._flow(parts)
             else:
                 for claim in section.claims:
-                    self._bullet([(claim.text + " ", "", INK), (_markers(claim), "B", ACCENT)])
+                    label: list[Part] = [(f"{claim.label}: ", "B", INK)] if claim.label else []
+                    self._bullet([*label, (claim.text + " ", "", INK), (_markers(claim), "B", ACCENT)])
+            if also_named(brief, section.key):
+                self._flow([(also_named(brief, section.key), "I", MUTED)])
         self._heading(DISAGREE_TITLE)
         if not brief.disagreements:
-            self._flow([(NO_DISAGREEMENT, "I", MUTED)])
+            self._flow([(no_disagreement(brief), "I", MUTED)])
         for disagreement in brief.disagreements:
             self._flow([(disagreement.question, "B", INK)], space=0.8)
             for claim in _sides(disagreement):
@@ -399,17 +445,20 @@ class _PdfWriter:
         pdf.ln(line + space)
 
     def _lines(self, parts: list[Part], indent: float, size: float) -> int:
-        """Lines the parts wrap to, breaking at spaces as write() does."""
-        room = self.pdf.epw - indent
-        lines, x = 1, 0.0
-        for text, style, _ in parts:
-            self.pdf.set_font(self.family, style, size)
-            for token in re.findall(r"\S+|\s+", self.clean(text)):
-                width = self.pdf.get_string_width(token)
-                if x + width > room and not token.isspace() and x > 0:
-                    lines, x = lines + 1, 0.0
-                x += 0.0 if token.isspace() and x == 0 else width
-        return lines
+        """Lines the parts wrap to, as fpdf2's own line breaking wraps them (a dry run, nothing drawn)."""
+        # Every digit of DejaVu and Helvetica has the same width: with digits zeroed, a claim renumbered
+        # as the page is fitted ("[12]" -> "[9]" is not the same width, "[12]" -> "[10]" is) measures once.
+        marked = _DIGIT.sub("0", "".join(_styled(self.clean(text), style) for text, style, _ in parts))
+        key = (self.family, marked, indent, size)
+        if key not in _WRAPPED:  # fitting a page measures the same claims many times over
+            self.pdf.set_font(self.family, "", size)
+            lines = self.pdf.multi_cell(
+                self.pdf.epw - indent, LINE_MM, marked, markdown=True, dry_run=True, output="LINES", padding=0
+            )
+            if len(_WRAPPED) > 4096:
+                _WRAPPED.clear()
+            _WRAPPED[key] = max(1, len(lines) if isinstance(lines, list) else 1)
+        return _WRAPPED[key]
 
     def _bullet(self, parts: list[Part]) -> None:
         if not self.measuring:
@@ -417,6 +466,18 @@ class _PdfWriter:
             self.pdf.set_x(self.pdf.l_margin)
             self.pdf.cell(4, LINE_MM, self.clean("•"))
         self._flow(parts, indent=4, space=0.4)
+
+
+_MARKDOWN_MARKERS = re.compile(r"(\\|\*\*|__|~~|--)")
+
+
+def _styled(text: str, style: str) -> str:
+    """Text in fpdf2's markdown, its own markers escaped: bold as **, italics as __."""
+    escaped = _MARKDOWN_MARKERS.sub(r"\\\1", text)
+    if not escaped.strip():
+        return escaped
+    marker = {"B": "**", "I": "__"}.get(style, "")
+    return f"{marker}{escaped}{marker}"
 
 
 def _fixed_time(brief: Brief) -> datetime:
@@ -469,11 +530,15 @@ def render_docx(brief: Brief) -> bytes:
         else:
             for claim in section.claims:
                 paragraph = document.add_paragraph(style="List Bullet")
+                if claim.label:
+                    paragraph.add_run(f"{claim.label}: ").bold = True
                 paragraph.add_run(claim.text)
                 cite(paragraph, claim)
+        if also_named(brief, section.key):
+            document.add_paragraph().add_run(also_named(brief, section.key)).italic = True
     document.add_heading(DISAGREE_TITLE, level=1)
     if not brief.disagreements:
-        document.add_paragraph().add_run(NO_DISAGREEMENT).italic = True
+        document.add_paragraph().add_run(no_disagreement(brief)).italic = True
     for disagreement in brief.disagreements:
         document.add_paragraph().add_run(disagreement.question).bold = True
         for claim in _sides(disagreement):

@@ -325,11 +325,12 @@ def documents(
     collection: Annotated[str | None, typer.Option(help="Collection to list (default: the notebook's).")] = None,
     notebook: NotebookOption = None,
 ) -> None:
-    """List the indexed documents, one a line, tab-separated: id, title, date, paragraphs."""
+    """List the indexed documents, one a line, tab-separated: id, title, date, paragraphs, where fields came from."""
     library = _library(collection, notebook)
     for doc in library.documents():
         # Plain print: rich would expand the tabs that make the output splittable (cut -f1).
-        print(f"{doc.id}\t{doc.title}\t{doc.date or '-'}\t{doc.paragraphs} paragraphs")
+        source = f"from {doc.provenance}" if doc.provenance else "-"
+        print(f"{doc.id}\t{doc.title}\t{doc.date or '-'}\t{doc.paragraphs} paragraphs\t{source}")
 
 
 @app.command()
@@ -655,7 +656,7 @@ def brief(
     Exits 1 when the sources have nothing on the topic, 2 on an unknown --out extension or an empty collection.
     """
     from assistant.brief import NothingOnTopic, make_brief
-    from assistant.brief_render import UnsupportedFormat, brief_format, render_markdown, write_brief
+    from assistant.brief_render import UnsupportedFormat, brief_format, fits_one_page, render_markdown, write_brief
 
     if out_file is not None:
         try:
@@ -669,7 +670,7 @@ def brief(
         raise typer.Exit(2)
     llm = _wants_llm(library, mode)
     try:
-        made = make_brief(library, topic, rewrite=library.brief_rewriter() if llm else None)
+        made = make_brief(library, topic, rewrite=library.brief_rewriter() if llm else None, fits=fits_one_page)
     except NothingOnTopic as nothing:
         err.print(escape(str(nothing)))
         raise typer.Exit(1) from nothing

@@ -31,6 +31,11 @@ def citation_ref(turn: int, paragraph_id: str) -> str:
     return f"{turn}/{quote(paragraph_id, safe='')}"
 
 
+def quote_ref(paragraph_id: str) -> str:
+    """The value a citation link carries when no answer is behind it (a footnote of the brief)."""
+    return quote(paragraph_id, safe="")
+
+
 def parse_ref(ref: str) -> tuple[int | None, str]:
     """(turn, paragraph id) from a citation reference, with or without the href prefix; turn None if absent."""
     ref = ref.strip().removeprefix(REF_PREFIX)

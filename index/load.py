@@ -10,10 +10,14 @@ import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+from typing import Any
 
+from index.metadata import Found, MetadataError, choose, find_date, is_sidecar, parse_front_matter, sidecar
 from index.records import Document, LoadFailure
+
+__all__ = ["LoadError", "LoadResult", "find_date", "load_file", "load_paths", "parse_front_matter"]
+_find_date = find_date  # the name tests and older callers use
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 # Corpus folders carry their own README (seeds/README.md describes the seeds); it is
@@ -109,7 +113,7 @@ def corpus_files(root: Path) -> Iterator[tuple[Path, Path] | LoadFailure]:
         entries.extend(here / f for f in files if not f.startswith("."))
     walked = {entry for entry in entries if not entry.is_symlink()}
     for entry in sorted(entries):
-        if entry.name.lower() in IGNORED_NAMES:
+        if entry.name.lower() in IGNORED_NAMES or is_sidecar(entry):
             continue
         found = _classify(entry, root, walked)
         if found is not None:
@@ -231,15 +235,16 @@ def load_file(
             f"{len(extracted.text):,} characters of text, over the limit of {max_text_chars:,};"
             " split it into smaller files or raise BRIEFING_MAX_FILE_MB"
         )
-    return _to_document(file, root, data, extracted, suffix.lstrip("."), id_prefix)
+    try:
+        return _to_document(file, root, data, extracted, suffix.lstrip("."), id_prefix)
+    except MetadataError as error:
+        raise LoadError(str(error)) from error
 
 
 @dataclass(frozen=True)
 class _Extracted:
     text: str
-    title: str | None = None
-    date: str | None = None
-    outlet: str | None = None
+    found: tuple[Found, ...] = ()  # what the format's own fields say, most trusted first
 
 
 def _decode_text(data: bytes) -> str:
@@ -281,17 +286,33 @@ def _read_html(markup: str) -> _Extracted:
         blocks.append(text)
     if not blocks:
         blocks = [line.strip() for line in soup.get_text("\n").splitlines() if line.strip()]
+    return _Extracted("\n\n".join(blocks), found=_html_metadata(soup))
+
+
+def _html_metadata(soup: Any) -> tuple[Found, ...]:
+    """The page's own fields: its <h1> or og:title over <title> (a site's <title> carries its name)."""
+
+    def meta(**attrs: str) -> str | None:
+        tag = soup.find("meta", attrs=attrs)
+        return str(tag.get("content")).strip() or None if tag is not None and tag.get("content") else None
+
+    h1 = soup.find("h1")
     title_tag = soup.find("title")
-    author = soup.find("meta", attrs={"name": "author"}) or soup.find("meta", attrs={"property": "og:site_name"})
-    published = soup.find("meta", attrs={"property": "article:published_time"}) or soup.find("time")
-    published_value = None
-    if published is not None:
-        published_value = published.get("content") or published.get("datetime") or published.get_text()
-    return _Extracted(
-        "\n\n".join(blocks),
-        title=title_tag.get_text(strip=True) if title_tag else None,
-        date=_find_date(str(published_value)) if published_value else None,
-        outlet=str(author.get("content")) if author is not None and author.get("content") else None,
+    time_tag = soup.find("time")
+    published = meta(property="article:published_time") or meta(name="date") or meta(name="pubdate")
+    canonical = soup.find("link", attrs={"rel": "canonical"})
+    link = str(canonical.get("href")) if canonical is not None and canonical.get("href") else None
+    when = find_date(str(time_tag.get("datetime") or time_tag.get_text())) if time_tag else None
+    return (
+        Found("<h1>", {"title": " ".join(h1.get_text(" ", strip=True).split()) or None if h1 else None}),
+        Found("og:title", {"title": meta(property="og:title")}),
+        Found("<title>", {"title": title_tag.get_text(strip=True) or None if title_tag else None}),
+        Found("published time", {"date": find_date(published) if published else None}),
+        Found("<time>", {"date": when}),
+        Found("meta author", {"outlet": meta(name="author")}),
+        Found("og:site_name", {"outlet": meta(property="og:site_name")}),
+        Found("og:url", {"url": meta(property="og:url")}),
+        Found("canonical link", {"url": link}),
     )
 
 
@@ -321,15 +342,8 @@ def _read_pdf(data: bytes) -> _Extracted:
         raise LoadError("the PDF has no extractable text (a scan?); run OCR on it first")
     title = str(meta.title) if meta is not None and meta.title else None
     author = str(meta.author) if meta is not None and meta.author else None
-    return _Extracted(text, title=title, date=_creation_date(meta), outlet=author)
-
-
-def _creation_date(meta: object) -> str | None:
-    try:  # pypdf raises on malformed date strings
-        created = getattr(meta, "creation_date", None)
-    except (ValueError, TypeError):
-        return None
-    return created.date().isoformat() if created is not None else None
+    # No date: /CreationDate is when the file was made (a 2004 article printed to PDF in 2026), not published.
+    return _Extracted(text, found=(Found("PDF metadata", {"title": title, "outlet": author}),))
 
 
 def _reflow_pdf_page(page: str) -> str:
@@ -385,90 +399,21 @@ def _docx_blocks(data: bytes) -> _Extracted:
             text = "- " + text
         blocks.append(text)
     props = document.core_properties
+    # No date: the core properties' "created" is when the file was made, not when the piece was published.
+    # python-docx writes its own name as the author of files it creates from its template.
+    author = props.author if props.author and props.author != "python-docx" else None
     return _Extracted(
-        "\n\n".join(blocks),
-        title=props.title or None,
-        date=_real_docx_date(props.created),
-        # python-docx writes its own name as the author of files it creates from its template.
-        outlet=props.author if props.author and props.author != "python-docx" else None,
+        "\n\n".join(blocks), found=(Found("DOCX properties", {"title": props.title or None, "outlet": author}),)
     )
-
-
-def _real_docx_date(created: object) -> str | None:
-    # 2013-12-23 is the creation date baked into python-docx's template, not the document's own.
-    value = created.date().isoformat() if hasattr(created, "date") and created is not None else None
-    return None if value == "2013-12-23" else value
 
 
 # --- metadata read from the text itself -------------------------------------------------
 
-_FRONT_MATTER = re.compile(
-    r"\A---[ \t]*(?P<inline>[^\n]*?)[ \t]*---[ \t]*(?:\n|\Z)|\A---[ \t]*\n(?P<block>.*?)\n---[ \t]*(?:\n|\Z)", re.S
-)
-_FRONT_KEY = re.compile(r"(?:^|\s)([A-Za-z_][\w-]*):\s")
 _HEADER_LINE = re.compile(r"^(read time|tags|by|author|published|updated|date|source)\b[:\s]", re.I)
 _OUTLET_LINE = re.compile(
     r"^(?:originally (?:reported|published) by|source:|by)\s+(?P<outlet>[\w .&'-]+?)\s*$", re.I | re.M
 )
-_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-# Full names, and abbreviations with or without a full stop ("Sep 3", "Sept. 3"); any case ("MAY 14 2026").
-_MONTH_RE = "|".join(_MONTHS) + "|sept\\.?|" + "|".join(m[:3] + r"\.?" for m in _MONTHS)
-_DATE_PATTERNS = (
-    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
-    re.compile(rf"\b(?P<month>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\s+(?P<y>\d{{4}})\b", re.I),
-)
-
-
-def _find_date(text: str) -> str | None:
-    """The earliest-mentioned full calendar date in the text, as yyyy-mm-dd."""
-    found: list[tuple[int, str]] = []
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            groups = match.groupdict()
-            month = int(groups["m"]) if groups.get("m") else _MONTHS.index(_month_name(groups["month"])) + 1
-            try:
-                value = date(int(groups["y"]), month, int(groups["d"]))
-            except ValueError:
-                continue
-            found.append((match.start(), value.isoformat()))
-    return min(found)[1] if found else None
-
-
-def _month_name(token: str) -> str:
-    token = token.lower().rstrip(".")
-    return next(m for m in _MONTHS if m.startswith(token))
-
-
-def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
-    """Front matter (`--- key: value ... ---`, on one line or several) -> fields and where the body starts."""
-    match = _FRONT_MATTER.match(text)
-    if match is None:
-        return {}, 0
-    raw = match.group("inline") if match.group("inline") is not None else match.group("block")
-    keys = list(_FRONT_KEY.finditer(" " + raw.replace("\n", " ")))
-    if not keys:  # a Markdown thematic break (---) at the top, not front matter
-        return {}, 0
-    flat = " " + raw.replace("\n", " ")
-    fields: dict[str, str] = {}
-    for i, key in enumerate(keys):
-        end = keys[i + 1].start() if i + 1 < len(keys) else len(flat)
-        value = flat[key.end() : end].strip().strip("\"'")
-        fields[key.group(1).lower()] = value
-    return fields, match.end()
+OPENING_CHARS = 300  # a date in the text counts as the dateline only this near the start of the body
 
 
 def _to_document(file: Path, root: Path, data: bytes, extracted: _Extracted, fmt: str, id_prefix: str = "") -> Document:
@@ -478,6 +423,7 @@ def _to_document(file: Path, root: Path, data: bytes, extracted: _Extracted, fmt
     if fields.get("tags"):
         tags = tuple(t.strip() for t in fields["tags"].strip("[]").split(",") if t.strip())
     # Plain-text headers such as "Read Time 6 minutes" / "Tags ..." precede the body.
+    byline: str | None = None
     while True:
         line_end = text.find("\n", body_start)
         line = text[body_start : line_end if line_end != -1 else len(text)]
@@ -486,32 +432,44 @@ def _to_document(file: Path, root: Path, data: bytes, extracted: _Extracted, fmt
         label, _, value = line.strip().partition(" ")
         if label.lower() == "tags" and not tags:
             tags = tuple(value.split())
-        if label.lower() in ("by", "author") and not fields.get("author"):
-            fields["author"] = value.strip()
+        if label.lower() in ("by", "author") and not byline:
+            byline = value.strip()
         body_start = line_end + 1
     body = text[body_start:]
-    title = fields.get("headline") or fields.get("title") or extracted.title or _title_from_body(body) or file.stem
     outlet_match = _OUTLET_LINE.search(body)
-    outlet = (
-        fields.get("outlet")
-        or fields.get("source")
-        or fields.get("author")
-        or extracted.outlet
-        or (outlet_match.group("outlet").strip() if outlet_match else None)
+    chosen = choose(
+        [
+            *([found] if (found := sidecar(file)) is not None else []),
+            Found(
+                "front matter",
+                {
+                    "title": fields.get("headline") or fields.get("title"),
+                    "date": find_date(fields["date"]) if fields.get("date") else None,
+                    "outlet": fields.get("outlet") or fields.get("source") or fields.get("author"),
+                    "url": fields.get("url") or fields.get("link"),
+                },
+            ),
+            *extracted.found,
+            Found("byline", {"outlet": byline}),
+            Found("text", {"title": _title_from_body(body), "date": find_date(body[:OPENING_CHARS])}),
+            Found("outlet line", {"outlet": outlet_match.group("outlet").strip() if outlet_match else None}),
+            Found("file name", {"title": file.stem}),
+        ]
     )
-    found_date = _find_date(fields["date"]) if fields.get("date") else None
     return Document(
         id=id_prefix + file.relative_to(root).as_posix(),
         path=str(file),
         root=str(root),
         text=text,
         content_hash=hashlib.sha256(data).hexdigest(),
-        title=title,
-        date=found_date or extracted.date or _find_date(body),
-        outlet=outlet,
+        title=chosen.title or file.stem,
+        date=chosen.date,
+        outlet=chosen.outlet,
         format=fmt,
         tags=tags,
         body_start=body_start,
+        url=chosen.url,
+        provenance=chosen.provenance,
     )
 
 

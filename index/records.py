@@ -21,6 +21,8 @@ class Document:
     format: str = "txt"
     tags: tuple[str, ...] = ()
     body_start: int = 0  # where the text after front matter and header lines begins
+    url: str | None = None  # where the piece was published, when a sidecar or the page gives it
+    provenance: str = ""  # where each field came from: "title: <h1>; date: metadata.csv" (index/metadata.py)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class DocumentSummary:
     root: str
     content_hash: str
     paragraphs: int
+    url: str | None = None
+    provenance: str = ""  # where title, date, outlet and url came from (index/metadata.py)
 
 
 @dataclass(frozen=True)

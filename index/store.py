@@ -513,6 +513,8 @@ class ParagraphStore:
                     "root": r.summary.root,
                     "content_hash": r.summary.content_hash,
                     "paragraphs": r.summary.paragraphs,
+                    "url": r.summary.url or "",
+                    "provenance": r.summary.provenance,
                     "generation": r.generation,
                     "pending": r.pending,
                 }
@@ -557,6 +559,8 @@ def _summary(document: Document, paragraphs: int) -> DocumentSummary:
         root=document.root,
         content_hash=document.content_hash,
         paragraphs=paragraphs,
+        url=document.url,
+        provenance=document.provenance,
     )
 
 
@@ -569,6 +573,8 @@ def _record(doc_id: str, meta: Any) -> _Record:
         root=str(meta.get("root", "")),
         content_hash=str(meta.get("content_hash", "")),
         paragraphs=int(meta.get("paragraphs", 0)),
+        url=_optional(meta.get("url")),
+        provenance=str(meta.get("provenance", "")),
     )
     return _Record(summary, str(meta.get("generation", "")), str(meta.get("pending", "")))
 

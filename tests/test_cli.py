@@ -259,14 +259,23 @@ def test_documents_lists_the_three_seeds_with_title_date_and_paragraphs(data_dir
     rows = [line.split("\t") for line in result.stdout.strip().splitlines()]
     assert [row[0] for row in rows] == list(SEED_IDS)
     assert rows[2][1] == "US-China Sign First Bilateral AI Safety Pact in Beijing"
-    assert all(len(row) == 4 and row[2] == "2026-05-14" and re.fullmatch(r"\d+ paragraphs", row[3]) for row in rows)
+    assert all(len(row) == 5 and row[2] == "2026-05-14" and re.fullmatch(r"\d+ paragraphs", row[3]) for row in rows)
+
+
+def test_documents_says_where_each_field_came_from(data_dir: Path) -> None:
+    rows = [line.split("\t") for line in briefing(data_dir, "documents").stdout.strip().splitlines()]
+    assert [row[4] for row in rows] == [
+        "from title: text; date: text",  # 000 has no headline: its opening words and the date they state
+        "from title: front matter; date: front matter; outlet: front matter",
+        "from title: text; date: text; outlet: outlet line",  # a "# headline" line and an "Originally by" line
+    ]
 
 
 def test_documents_prints_tab_separated_columns(data_dir: Path) -> None:
     # Regression: rich expanded the tabs to spaces, so `briefing documents | cut -f1` did not work.
     result = briefing(data_dir, "documents")
 
-    assert [len(line.split("\t")) for line in result.stdout.strip().splitlines()] == [4, 4, 4]
+    assert [len(line.split("\t")) for line in result.stdout.strip().splitlines()] == [5, 5, 5]
 
 
 def test_documents_of_an_empty_collection_prints_nothing(tmp_path: Path) -> None:

@@ -136,7 +136,7 @@ def test_an_html_page_gives_title_headings_author_and_no_script_or_style(tmp_pat
 
     document = load_one(file)
 
-    assert document.title == "Water Rates Rise"
+    assert document.title == "Rates rise"  # the page's <h1> beats its <title>
     assert document.outlet == "City Desk"
     assert document.date == "2025-07-01"
     assert document.format == "html"
@@ -149,7 +149,7 @@ def test_an_html_page_gives_title_headings_author_and_no_script_or_style(tmp_pat
         assert junk not in document.text
 
 
-def test_a_pdf_gives_its_text_title_author_and_creation_date(tmp_path: Path) -> None:
+def test_a_pdf_gives_its_text_title_and_author_but_not_its_creation_date(tmp_path: Path) -> None:
     file = tmp_path / "harbour.pdf"
     file.write_bytes(
         pdf_bytes(
@@ -166,9 +166,10 @@ def test_a_pdf_gives_its_text_title_author_and_creation_date(tmp_path: Path) -> 
     assert (document.title, document.outlet, document.date, document.format) == (
         "Harbour Report",
         "Port Gazette",
-        "2025-03-01",
+        None,  # /CreationDate (2025-03-01) is when the file was made, not when it was published
         "pdf",
     )
+    assert document.provenance == "title: PDF metadata; outlet: PDF metadata"
 
 
 def test_a_pdf_without_metadata_takes_its_title_from_the_text(tmp_path: Path) -> None:
@@ -208,7 +209,7 @@ def test_a_docx_gives_headings_list_items_and_core_properties(tmp_path: Path) ->
     assert (document.title, document.outlet, document.date, document.format) == (
         "Library Plan",
         "Eastgate Council",
-        "2025-06-02",
+        None,  # the core properties' "created" is the file's, not the publication's
         "docx",
     )
 
@@ -460,10 +461,10 @@ def test_any_text_file_either_loads_verbatim_or_fails_with_a_load_error(content:
         ),
         (
             "---\ntitle: Hello\nauthor: Jane Doe\ntags: [a, b]\n---\nBody text.",
-            {"title": "Hello", "author": "Jane Doe", "tags": "[a, b]"},
+            {"title": "Hello", "author": "Jane Doe", "tags": "a, b"},
             "Body text.",
         ),
-        ("---\ntitle: Budget: the details\n---\nBody.", {"title": "Budget: the details"}, "Body."),
+        ('---\ntitle: "Budget: the details"\n---\nBody.', {"title": "Budget: the details"}, "Body."),
         ("No front matter here.\n---\n", {}, "No front matter here.\n---\n"),
         ("---\ntitle: never closed\nBody.", {}, "---\ntitle: never closed\nBody."),
     ],
@@ -524,6 +525,64 @@ def test_a_markdown_thematic_break_at_the_top_is_not_front_matter() -> None:
 )
 def test_find_date_reads_the_first_valid_full_date(text: str, expected: str | None) -> None:
     assert _find_date(text) == expected
+
+
+# --- where metadata comes from (index/metadata.py) -------------------------------------------------
+
+
+def test_block_front_matter_is_yaml_and_a_bad_block_names_the_line_and_the_fix(tmp_path: Path) -> None:
+    good = tmp_path / "good.md"
+    good.write_text("---\ntitle: Tax bill\ndate: 2004-12-19\ntags:\n  - oil\n  - tax\n---\n\nThe body.\n")
+    document = load_one(good)
+    assert (document.title, document.date, document.tags) == ("Tax bill", "2004-12-19", ("oil", "tax"))
+    assert document.provenance == "title: front matter; date: front matter"
+    bad = tmp_path / "bad.md"
+    bad.write_text("---\ntitle: Budget: the details\n---\n\nThe body.\n")
+    with pytest.raises(LoadError, match=r"not valid YAML at line 2.*quote values that contain a colon"):
+        load_one(bad)
+
+
+def test_og_title_beats_the_title_tag_when_the_page_has_no_h1(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<html><head><title>Site name | News</title><meta property="og:title" content="Rates rise again">'
+        '<meta property="og:url" content="https://example.org/rates"></head><body><p>Rates rose.</p></body></html>'
+    )
+    document = load_one(page)
+    assert (document.title, document.url) == ("Rates rise again", "https://example.org/rates")
+    assert document.provenance == "title: og:title; url: og:url"
+
+
+def test_a_metadata_csv_beside_the_documents_sets_their_fields(tmp_path: Path) -> None:
+    (tmp_path / "001.txt").write_text("Yukos sale\n\nThe unit was sold.\n")
+    (tmp_path / "002.txt").write_text("Other story\n\nSomething else.\n")
+    (tmp_path / "metadata.csv").write_text(
+        "file,title,date,outlet,url\n001.txt,Yukos unit sold at auction,19 December 2004,BBC News,https://bbc.co.uk/1\n"
+    )
+    loaded = load_paths([tmp_path])
+    by_id = {d.id: d for d in loaded.documents}
+    assert sorted(by_id) == ["001.txt", "002.txt"] and not loaded.skipped  # the csv is no document
+    first = by_id["001.txt"]
+    assert (first.title, first.date, first.outlet, first.url) == (
+        "Yukos unit sold at auction",
+        "2004-12-19",
+        "BBC News",
+        "https://bbc.co.uk/1",
+    )
+    assert first.provenance == "title: metadata.csv; date: metadata.csv; outlet: metadata.csv; url: metadata.csv"
+    assert by_id["002.txt"].provenance == "title: text"
+
+
+def test_a_meta_json_sidecar_beats_the_pdf_and_a_bad_date_in_it_is_named(tmp_path: Path) -> None:
+    file = tmp_path / "report.pdf"
+    file.write_bytes(pdf_bytes(["Harbour dredging begins in March."], title="Harbour Report"))
+    (tmp_path / "report.pdf.meta.json").write_text('{"date": "2004-03-02", "outlet": "Port Gazette"}')
+    document = load_one(file)
+    assert (document.title, document.date, document.outlet) == ("Harbour Report", "2004-03-02", "Port Gazette")
+    assert document.provenance == "title: PDF metadata; date: report.pdf.meta.json; outlet: report.pdf.meta.json"
+    (tmp_path / "report.pdf.meta.json").write_text('{"date": "soon"}')
+    with pytest.raises(LoadError, match=r"report.pdf.meta.json: date 'soon' is not a date"):
+        load_one(file)
 
 
 # --- the walk never leaves the corpus, never opens what is not a file (issue 10, item 2) -------

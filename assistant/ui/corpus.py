@@ -44,8 +44,8 @@ class CorpusTab(Page):
             with gr.Column(scale=3, min_width=320):
                 summary = gr.Markdown(elem_id="corpus-summary")
                 table = gr.Dataframe(
-                    headers=["Title", "Date", "Outlet", "Paragraphs", "Document id"],
-                    datatype=["str", "str", "str", "number", "str"],
+                    headers=["Title", "Date", "Outlet", "Paragraphs", "Fields from", "Document id"],
+                    datatype=["str", "str", "str", "number", "str", "str"],
                     interactive=False,
                     wrap=True,
                     # Fits 1280 px beside the upload column: the id wraps rather than pushing columns off.
@@ -204,8 +204,8 @@ class CorpusTab(Page):
 
 
 def documents_rows(summaries: Sequence[DocumentSummary]) -> list[list[Any]]:
-    """One table row per indexed document: title, date, outlet, paragraphs, id."""
-    return [[d.title, d.date or "", d.outlet or "", d.paragraphs, d.id] for d in summaries]
+    """One table row per indexed document: title, date, outlet, paragraphs, where each field came from, id."""
+    return [[d.title, d.date or "", d.outlet or "", d.paragraphs, d.provenance, d.id] for d in summaries]
 
 
 def corpus_summary(summaries: Sequence[DocumentSummary]) -> str:

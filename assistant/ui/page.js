@@ -24,7 +24,9 @@
       link.classList.add("active");
     }
     hideCard();
-    document.getElementById(button)?.click();
+    // A footnote of the brief opens the Brief tab's viewer; a citation in the chat, the chat's.
+    const target = prefix === cite && link.closest("#brief-preview") ? "open-brief-citation" : button;
+    document.getElementById(target)?.click();
   }, true);
 
   // Esc closes the document viewer, wherever the focus is.

@@ -1,9 +1,10 @@
-"""The chat in real Chromium: ask, see cited answers, click a citation, read the paragraph in place; upload."""
+"""The app in real Chromium: ask, click a citation, read the paragraph in place; upload; click a brief's footnote."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from chromium import serve
@@ -95,3 +96,33 @@ def test_an_uploaded_markdown_file_is_answerable_from_the_page(
     answer = page.locator("#chat .answer").last.inner_text()
     assert "Tomasz Brennan" in answer
     assert page.locator("#chat a.cite").count() >= 1
+
+
+# --- the Brief tab ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def brief_app(seeded_library: Library) -> Iterator[str]:
+    yield from serve(seeded_library)
+
+
+def test_clicking_a_footnote_of_the_brief_opens_its_paragraph_highlighted_in_the_viewer(
+    page: Page,
+    brief_app: str,
+    seeded_library: Library,
+) -> None:
+    page.goto(brief_app)
+    page.get_by_role("tab", name="Brief").click()
+    page.locator("#brief-write").click()
+    footnote = page.locator(f'#brief-preview a[href^="{view.REF_PREFIX}"]').first
+    footnote.wait_for(timeout=240_000)  # a brief takes tens of seconds on 2 busy cores
+    paragraph_id = unquote(footnote.get_attribute("href").removeprefix(view.REF_PREFIX))
+    cited = next(p for p in seeded_library.paragraphs(view.doc_id_of(paragraph_id)) if p.id == paragraph_id)
+
+    footnote.click()
+
+    highlighted = page.locator("#brief-viewer .para.cited")
+    highlighted.wait_for()
+    assert " ".join(cited.text.split()[:8]) in " ".join(highlighted.inner_text().split())
+    assert page.locator("#brief-viewer mark.quote").count() >= 1, "the sentence the brief quotes is marked"
+    assert page.locator("#viewer .para.cited").count() == 0, "the chat's viewer is left alone"
