@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -15,27 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import free_port, serve
 from gradio_client import Client, handle_file
 
 from assistant import render_chat as view
 from assistant.library import Library
-from assistant.ui import launch
 
 QUESTION = "Who announced the AI safety protocol?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(library: Library) -> Iterator[str]:
-    demo = launch(library, port=free_port(), block=False)
-    try:
-        yield str(demo.local_url)
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
