@@ -67,11 +67,11 @@ def test_retrieval_with_a_document_filter_returns_only_that_documents_paragraphs
 
 def test_the_keyword_side_alone_respects_the_filter(seeded_library: Library) -> None:
     keyword = seeded_library.retriever.keyword
-    chosen = keyword.search(QUESTION, 30)[-1][0].doc_id
+    chosen = keyword.search(QUESTION, 30)[-1][0].rpartition("#")[0]  # hits are (paragraph id, score)
 
     hits = keyword.search(QUESTION, 30, doc_ids={chosen})
 
-    assert hits and all(p.doc_id == chosen for p, _ in hits)
+    assert hits and all(pid.rpartition("#")[0] == chosen for pid, _ in hits)
 
 
 @pytest.mark.parametrize("doc_index", [0, 1, 2])
@@ -96,12 +96,12 @@ def test_the_exact_search_of_a_narrow_filter_ranks_as_chromas_filtered_query_doe
     vector = seeded_library.retriever.embed_question(QUESTION)
     chosen = [seeded_library.documents()[1].id]
 
-    exact = store.nearest(vector, 8, chosen, exact=True)
-    queried = store.nearest(vector, 8, chosen)
+    exact = store.nearest(vector, 8, doc_ids=chosen, exact=True)
+    queried = store.nearest(vector, 8, doc_ids=chosen)
 
     assert [p.id for p, _ in exact] == [p.id for p, _ in queried]
     assert [round(s, 4) for _, s in exact] == [round(s, 4) for _, s in queried]
-    excerpts = store.nearest_excerpts(vector, 12, chosen, exact=True)
+    excerpts = store.nearest_excerpts(vector, 12, doc_ids=chosen, exact=True)
     assert [e.paragraph_id for e, _ in excerpts] == [
-        e.paragraph_id for e, _ in store.nearest_excerpts(vector, 12, chosen)
+        e.paragraph_id for e, _ in store.nearest_excerpts(vector, 12, doc_ids=chosen)
     ]
