@@ -54,35 +54,31 @@ def build(size: int, data: Path, texts: list[str]):  # type: ignore[no-untyped-d
         print(f"  reusing the {size} paragraphs in {data}")
         library.retriever.keyword  # noqa: B018
         return library
+    from index.records import Document, EmbeddedDocument, Excerpt, Paragraph
+
     rng = np.random.default_rng(7)
     began = time.perf_counter()
-    batch = 5000
-    # Bulk writes straight into the two collections: replace_document's per-document delete is not what is measured.
-    for start in range(0, size, batch):
-        n = min(batch, size - start)
-        vectors = rng.standard_normal((n, 384)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        rows = range(start, start + n)
-        ids = [f"d{i // PER_DOC:05d}.txt#p{i % PER_DOC + 1}" for i in rows]
-        docs = [f"d{i // PER_DOC:05d}.txt" for i in rows]
-        body = [texts[i % len(texts)] for i in rows]
-        meta = [
-            {"doc_id": d, "title": d, "date": "", "outlet": "", "root": "/bench", "path": d, "content_hash": d,
-             "heading": "", "start": 0, "end": len(t)}
-            for d, t in zip(docs, body, strict=True)
-        ]  # fmt: skip
-        store._collection.add(ids=ids, embeddings=vectors.tolist(), documents=body, metadatas=meta)
-        first = [t.split(". ")[0] for t in body]
-        store._excerpts.add(
-            ids=[f"{pid}@0" for pid in ids],
-            embeddings=vectors.tolist(),
-            documents=first,
-            metadatas=[
-                {"paragraph_id": pid, "doc_id": d, "start": 0, "end": len(f)}
-                for pid, d, f in zip(ids, docs, first, strict=True)
-            ],
-        )
-    store._bump_revision()
+    per_write = 250  # documents per store write: 5,000 paragraphs and 5,000 excerpts
+    # Through the store's own write path (records, generations), with synthetic vectors and no model.
+    for first_doc in range(0, size // PER_DOC, per_write):
+        batch = []
+        for n in range(first_doc, min(first_doc + per_write, size // PER_DOC)):
+            doc_id = f"d{n:05d}.txt"
+            body = [texts[(n * PER_DOC + j) % len(texts)] for j in range(PER_DOC)]
+            text = "\n\n".join(body)
+            starts = [sum(len(t) + 2 for t in body[:j]) for j in range(PER_DOC)]
+            document = Document(doc_id, doc_id, "/bench", text, f"{doc_id}-{size}", doc_id)
+            paragraphs = tuple(
+                Paragraph(f"{doc_id}#p{j + 1}", doc_id, t, starts[j], starts[j] + len(t), title=doc_id)
+                for j, t in enumerate(body)
+            )
+            excerpts = tuple(
+                Excerpt(p.id, doc_id, p.text.split(". ")[0], 0, len(p.text.split(". ")[0])) for p in paragraphs
+            )
+            vectors = rng.standard_normal((2 * PER_DOC, 384)).astype(np.float32)
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            batch.append(EmbeddedDocument(document, paragraphs, vectors[:PER_DOC], excerpts, vectors[PER_DOC:]))
+        store.replace_documents(batch)
     print(f"  built {size} paragraphs (+{size} excerpts) in {time.perf_counter() - began:.0f} s")
     began = time.perf_counter()
     library.retriever.keyword  # noqa: B018 - builds and caches the BM25 index
