@@ -24,16 +24,8 @@ CLAUSE_STUB_WORDS = 5  # ... unless it is a stub this short ahead of a name: the
 
 
 @dataclass(frozen=True)
-class Candidate:
+class Candidate(Quote):
     """A quotable stretch of one paragraph: a sentence, a clause, or a sentence with the one it leans on."""
-
-    paragraph: Paragraph
-    start: int
-    end: int
-
-    @property
-    def text(self) -> str:
-        return self.paragraph.text[self.start : self.end]
 
     @property
     def words(self) -> int:
