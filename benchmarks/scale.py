@@ -38,6 +38,8 @@ QUESTIONS = 40
 class RandomEmbedder:
     """A seeded random unit vector per text (synthetic: for building a large store fast)."""
 
+    encoder = "onnx-fp32"  # stands in for the default encoder, which the measured phases ask with
+
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.empty((len(texts), 384), dtype=np.float32)
         for row, text in enumerate(texts):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import Embedder, encoder_name
 from index.keyword import STOPWORDS, KeywordIndex, terms
 from index.records import Passage
 from index.store import ParagraphStore
@@ -45,7 +45,10 @@ class Retriever:
             return self._keyword
 
     def embed_question(self, question: str) -> np.ndarray:
-        return self._embedder().embed([question])[0]
+        model = self._embedder()
+        if (name := encoder_name(model)) is not None:  # a question vector of another encoder ranks nonsense
+            self.store.check_encoder(name)
+        return model.embed([question])[0]
 
     def retrieve(
         self,

@@ -19,7 +19,7 @@ from index.layout import node_metadata
 from index.records import Document, DocumentSummary, EmbeddedDocument, Excerpt, Paragraph
 
 # Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
-SCHEMA = "3"  # 3: llama-index node layout, write generations, a documents collection; 2: excerpt vectors
+SCHEMA = "4"  # 4: the encoder recorded; 3: llama-index node layout, write generations, a documents collection
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 EXCERPTS_SUFFIX = ".excerpts"  # the excerpt collection beside each corpus collection
@@ -88,6 +88,8 @@ class ParagraphStore:
         self._records: dict[str, _Record] | None = None
         self._records_revision: str | None = None
         self._excerpt_counts: dict[str, int] = {}  # paragraph row id -> its excerpts, learnt from reads
+        self._encoder: str | None = None  # the encoder the stored vectors came from, as last read or claimed
+        self._encoder_read = False
 
     def _open(self) -> None:
         # embedding_function=None: Chroma's default embedder downloads a model; we pass vectors ourselves.
@@ -113,8 +115,43 @@ class ParagraphStore:
     def revision(self) -> str:
         """Changes whenever a document's rows change: one small read, whatever the corpus size."""
         # Read afresh: another process (a Chroma server's other client) may have written since we opened it.
-        metadata = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None).metadata
-        return str((metadata or {}).get("revision", "empty"))
+        metadata = self._metadata()
+        self._encoder, self._encoder_read = _optional(metadata.get("encoder")), True
+        return str(metadata.get("revision", "empty"))
+
+    def _metadata(self) -> dict[str, Any]:
+        collection = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None)
+        return dict(collection.metadata or {})
+
+    # --- issue 11: the encoder the vectors came from -----------------------------------------
+
+    def claim_encoder(self, encoder: str) -> None:
+        """Record that this encoder writes the store's vectors; refuse if they came from another one.
+
+        Vectors of two encoders are not comparable: a store holding any rows keeps the encoder that wrote them.
+        """
+        metadata = self._metadata()
+        recorded = _optional(metadata.get("encoder"))
+        if recorded and recorded != encoder and int(self._collection.count()) > 0:
+            raise StoreError(self._mismatch(recorded, encoder))
+        self._encoder, self._encoder_read = encoder, True
+        if recorded != encoder:
+            # modify() replaces the whole metadata: the revision and schema ride along unchanged.
+            self._documents.modify(metadata=metadata | {"schema": SCHEMA, "encoder": encoder})
+
+    def check_encoder(self, encoder: str) -> None:
+        """Refuse to compare a vector of this encoder with the store's, when they came from another one."""
+        if not self._encoder_read:
+            self.revision()
+        if self._encoder and self._encoder != encoder:
+            raise StoreError(self._mismatch(self._encoder, encoder))
+
+    def _mismatch(self, recorded: str, encoder: str) -> str:
+        return (
+            f"collection '{self.name}' was indexed with encoder {recorded}, but BRIEFING_ENCODER is {encoder}: "
+            f"set BRIEFING_ENCODER={recorded} to use it, or index into a new collection (--collection, "
+            "BRIEFING_COLLECTION) to use the other encoder"
+        )
 
     def refresh(self) -> str:
         """Re-read the document records if another writer changed them; returns the revision."""
@@ -126,8 +163,7 @@ class ParagraphStore:
 
     def schema_current(self) -> bool:
         """False when the store was written by an older version and must be re-indexed whole."""
-        metadata = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None).metadata
-        if str((metadata or {}).get("schema", "")) == SCHEMA:
+        if str(self._metadata().get("schema", "")) == SCHEMA:
             return True
         return int(self._collection.count()) == 0 and int(self._excerpts.count()) == 0
 
@@ -457,6 +493,7 @@ class ParagraphStore:
             with contextlib.suppress(Exception):  # absent already; each client raises its own type
                 self._client.delete_collection(name)
         self._open()
+        self._encoder, self._encoder_read = None, True  # no vectors left: the next writer's encoder is recorded
         self._bump_revision()
 
     def _settle(self, doc_id: str) -> None:
@@ -524,8 +561,11 @@ class ParagraphStore:
         self._records = None  # this process's own write: re-read at the next use
 
     def _bump_revision(self) -> None:
-        # modify() replaces the whole metadata: both keys every time.
-        self._documents.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
+        if not self._encoder_read:  # keep the recorded encoder, which this process may not have read yet
+            self.revision()
+        # modify() replaces the whole metadata: every key every time.
+        metadata: dict[str, Any] = {"revision": uuid.uuid4().hex, "schema": SCHEMA}
+        self._documents.modify(metadata=metadata | ({"encoder": self._encoder} if self._encoder else {}))
         self._records = None
         self._records_revision = None
 

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import chromadb
+import numpy as np
 import pytest
 from chromadb.config import Settings as ChromaSettings
 from conftest import SEEDS, make_settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
-from index.ingest import ingest
+from index.ingest import EXCERPT_MIN_TOKENS, ingest
 from index.load import load_paths
 from index.records import IngestReport
 from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
@@ -316,10 +317,90 @@ def test_a_store_of_an_older_schema_is_reindexed_whole(tmp_path: Path, small_cor
 def test_an_empty_store_counts_as_current(library: Library) -> None:
     assert library.store.schema_current() is True
     assert library.store.revision() == "empty"
-    assert SCHEMA == "3"
+    assert SCHEMA == "4"
+
+
+# --- the encoder a store was written with ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def int8(model_cache: Path) -> Embedder:
+    return Embedder(encoder="onnx-int8", cache_dir=model_cache)
+
+
+def test_indexing_with_another_encoder_is_refused_and_the_store_kept(
+    indexed: Library, small_corpus: Path, int8: Embedder
+) -> None:
+    before = texts(indexed)
+    (small_corpus / "ferry.md").write_text(FERRY.replace("every hour", "every two hours"), encoding="utf-8")
+
+    with pytest.raises(StoreError) as refused:
+        ingest([small_corpus], indexed.store, lambda: int8)
+
+    message = str(refused.value)
+    assert "collection 'seeds'" in message and "onnx-fp32" in message
+    assert "BRIEFING_ENCODER=onnx-fp32" in message and "--collection" in message
+    assert texts(indexed) == before
+
+
+def test_asking_with_another_encoder_is_refused(indexed: Library, int8: Embedder) -> None:
+    reader = Library(indexed.settings)
+    reader._embedder = int8  # type: ignore[misc]
+
+    with pytest.raises(StoreError, match="indexed with encoder onnx-fp32, but BRIEFING_ENCODER is onnx-int8"):
+        reader.retrieve("When does the ferry leave?")
+
+
+def test_the_encoder_is_recorded_across_processes_and_other_writes(indexed: Library, small_corpus: Path) -> None:
+    (small_corpus / "library.md").unlink()
+    indexed.index([small_corpus])  # a removal rewrites the store's metadata
+
+    reopened = ParagraphStore("seeds", path=indexed.settings.chroma_path)
+
+    with pytest.raises(StoreError, match="onnx-fp32"):
+        reopened.check_encoder("onnx-int8")
+    reopened.check_encoder("onnx-fp32")
+
+
+def test_an_emptied_store_takes_the_next_encoder(indexed: Library, small_corpus: Path, int8: Embedder) -> None:
+    indexed.store.reset()
+
+    ingest([small_corpus], indexed.store, lambda: int8)
+
+    with pytest.raises(StoreError, match="indexed with encoder onnx-int8"):
+        indexed.store.check_encoder("onnx-fp32")
 
 
 # --- what the store keeps --------------------------------------------------------------------
+
+
+LONG = (
+    "The council approved the new harbour wall after three years of argument about its cost and its height. "
+    "Work starts in March and the contractor expects to finish before the winter storms of the following year. "
+    "Fishermen asked for a wider channel so that the larger trawlers can reach the inner basin at low tide. "
+    "The mayor said the wall would protect two hundred homes that flooded twice in the last decade."
+)
+
+
+def test_a_short_paragraphs_excerpts_carry_its_vector_and_a_long_ones_their_own(
+    library: Library, tmp_path: Path, embedder: Embedder
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "harbour.md").write_text(f"# Harbour\n\n{LONG}\n\nThe ferry leaves every hour.\n", encoding="utf-8")
+    assert embedder.count_tokens(LONG) >= EXCERPT_MIN_TOKENS > embedder.count_tokens("The ferry leaves every hour.")
+
+    library.index([folder])
+
+    long_id, short_id = (p.id for p in library.store.paragraphs("harbour.md"))
+    stored = library.store.excerpts([long_id, short_id])
+    own = [(e, v) for e, v in stored if e.paragraph_id == long_id]
+    shared = [(e, v) for e, v in stored if e.paragraph_id == short_id]
+    assert len(own) == 4 and len(shared) == 1
+    for excerpt, vector in own:
+        assert np.allclose(vector, embedder.embed([excerpt.text])[0], atol=1e-5)
+    paragraph_vector = embedder.embed(["Harbour: The ferry leaves every hour."])[0]
+    assert np.allclose(shared[0][1], paragraph_vector, atol=1e-5)
 
 
 def test_excerpts_are_stored_for_every_paragraph_as_its_quotable_spans(seeded_library: Library) -> None:
