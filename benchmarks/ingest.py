@@ -1,6 +1,7 @@
 """Ingest throughput: the encoder alone, `briefing index`, a plain llama-index pipeline and the old NumPy path.
 
 Run: .venv/bin/python benchmarks/ingest.py [--corpus DIR --questions FILE] [--skip-numpy] [--threads 1]
+     [--excerpt-min-tokens 64]
 Without --corpus it writes the 656-paragraph eval-scale corpus (benchmarks/eval_scale.py, 41 files x 16).
 One process, the same corpus, one after another:
   (a) the encoder alone on the paragraphs `briefing index` embeds (heading-prefixed paragraph texts);
@@ -138,7 +139,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="encoder intra-op threads")
     parser.add_argument("--skip-numpy", action="store_true", help="leave out (d), the slow old path")
     parser.add_argument("--skip-llama", action="store_true", help="leave out (c)")
+    parser.add_argument(
+        "--excerpt-min-tokens",
+        type=int,
+        default=ingest_module.EXCERPT_MIN_TOKENS,
+        help="(b): excerpts of shorter paragraphs carry the paragraph's vector (index/ingest.py)",
+    )
     options = parser.parse_args()
+    ingest_module.EXCERPT_MIN_TOKENS = options.excerpt_min_tokens
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as scratch_name:
         scratch = Path(scratch_name)
         if options.corpus:

@@ -14,10 +14,11 @@ from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
 
+import index.ingest
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
-from index.ingest import EXCERPT_MIN_TOKENS, ingest
+from index.ingest import ingest
 from index.load import load_paths
 from index.records import IngestReport
 from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
@@ -382,13 +383,14 @@ LONG = (
 )
 
 
-def test_a_short_paragraphs_excerpts_carry_its_vector_and_a_long_ones_their_own(
-    library: Library, tmp_path: Path, embedder: Embedder
+def test_with_a_minimum_a_short_paragraphs_excerpts_carry_its_vector_and_a_long_ones_their_own(
+    library: Library, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(index.ingest, "EXCERPT_MIN_TOKENS", 64)
     folder = tmp_path / "mixed"
     folder.mkdir()
     (folder / "harbour.md").write_text(f"# Harbour\n\n{LONG}\n\nThe ferry leaves every hour.\n", encoding="utf-8")
-    assert embedder.count_tokens(LONG) >= EXCERPT_MIN_TOKENS > embedder.count_tokens("The ferry leaves every hour.")
+    assert embedder.count_tokens(LONG) >= 64 > embedder.count_tokens("The ferry leaves every hour.")
 
     library.index([folder])
 
