@@ -277,10 +277,6 @@ class ParagraphStore:
             live = self._live()
             return _exact(collection, vector, k, doc_ids, live)
         return self._query(collection, vector, k, where if doc_ids is None else _among(doc_ids), with_text)
-        return [
-            (_excerpt(meta, text), similarity)
-            for _, meta, text, similarity in self._query(self._excerpts, vector, k, where, with_text)
-        ]
 
     def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
         """The excerpts of these paragraphs with their vectors, in paragraph and reading order."""
@@ -340,17 +336,12 @@ class ParagraphStore:
                 query_embeddings=[vector.tolist()],
                 n_results=wanted,
                 where=where,
-                include=["metadatas", "documents", "distances"],
+                # Ranking needs no text: leaving it out spares reading ~100 excerpts' text on every question.
+                include=["metadatas", "documents", "distances"] if with_text else ["metadatas", "distances"],
             )
-            rows = list(
-                zip(
-                    result["ids"][0],
-                    result["metadatas"][0],
-                    result["documents"][0],
-                    result["distances"][0],
-                    strict=True,
-                )
-            )
+            ids = result["ids"][0]
+            texts = result["documents"][0] if with_text else [""] * len(ids)
+            rows = list(zip(ids, result["metadatas"][0], texts, result["distances"][0], strict=True))
             kept = [(row, meta, text, 1.0 - float(d)) for row, meta, text, d in rows if _is_live(meta, live)]
             if len(kept) >= k or len(rows) < wanted:
                 return kept[:k]
