@@ -22,14 +22,14 @@ Embedded = Callable[[int], None]  # paragraphs just embedded and written, for a 
 # eval-scale files took 14.6 s one document at a time against 8.7 s at once (fp32, one thread).
 EMBED_GROUP = 1024
 # --- issue 11: excerpt vectors only where they help. A paragraph of fewer word pieces than this keeps
-# its excerpts (the answerer quotes them, retrieval lists them) but they carry the paragraph's vector
-# instead of their own. benchmarks/excerpt_vectors.py, every excerpt embedded -> under 64 sharing:
-# recall@5 seeds 0.984 -> 0.984, squad-heldout 0.923 -> 0.928, synthetic eval-scale 0.975 -> 1.000,
-# answer accuracy 0.957/0.515/0.915 -> 0.957/0.515/0.920, word pieces -22%/-1%/-29%. But sentences
-# sharing one vector tie on the answerer's dense score, and it then quoted a filler sentence for a
-# seed question (tests/test_answer.py, Bessent "in the lead"): 0 (every excerpt embedded) stays the
-# default until the answerer can tell those sentences apart. Question-time embedding: 85-582 ms/ask.
-EXCERPT_MIN_TOKENS = 0
+# its excerpts (the answerer quotes them, retrieval lists them) but their rows carry the paragraph's
+# vector, flagged "shared"; the answerer's sentence vectors for them are embedded when a question
+# first quotes from them (index/store.py, ParagraphStore.excerpts). benchmarks/excerpt_vectors.py,
+# every excerpt embedded -> under 64 sharing: recall@5 seeds 0.984 -> 0.984, squad-heldout 0.923 ->
+# 0.928, synthetic eval-scale (not used to choose) 0.975 -> 1.000; word pieces -22%/-1%/-29%
+# (48: seeds 0.969; 96: 0.938; every excerpt sharing: 0.891). Embedding every excerpt of the top
+# passages at question time instead: 85-582 ms per ask.
+EXCERPT_MIN_TOKENS = 64
 
 
 def ingest(
@@ -85,7 +85,8 @@ def ingest(
             mine = vectors[paragraph_rows : paragraph_rows + len(paragraphs)]
             theirs = vectors[excerpt_row[excerpt_rows : excerpt_rows + len(excerpts)]]
             paragraph_rows, excerpt_rows = paragraph_rows + len(paragraphs), excerpt_rows + len(excerpts)
-            pending.append(EmbeddedDocument(document, tuple(paragraphs), mine, tuple(excerpts), theirs))
+            flags = tuple(e.paragraph_id in short for e in excerpts)
+            pending.append(EmbeddedDocument(document, tuple(paragraphs), mine, tuple(excerpts), theirs, flags))
             rows += len(paragraphs) + len(excerpts)
             (added if new else updated).append(document.id)
             if embedded:

@@ -28,6 +28,8 @@ class Retriever:
         self.store = store
         self._embedder = embedder
         self._cache_dir = cache_dir
+        # Excerpts stored with their paragraph's vector get their own when a question first quotes them.
+        store.sentence_encoder = lambda texts: self._embedder().embed(texts)
         self._keyword: KeywordIndex | None = None
         self._revision: str | None = None
         # The chat serves several readers at once: two questions right after an upload must not both

@@ -20,6 +20,7 @@ from index.records import Document, DocumentSummary, EmbeddedDocument, Excerpt, 
 
 # Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
 SCHEMA = "4"  # 4: the encoder recorded; 3: llama-index node layout, write generations, a documents collection
+SENTENCE_CACHE = 50_000  # sentence vectors made at question time kept per process (~77 MB at most)
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 EXCERPTS_SUFFIX = ".excerpts"  # the excerpt collection beside each corpus collection
@@ -89,6 +90,10 @@ class ParagraphStore:
         self._records_revision: str | None = None
         self._excerpt_counts: dict[str, int] = {}  # paragraph row id -> its excerpts, learnt from reads
         self._encoder: str | None = None  # the encoder the stored vectors came from, as last read or claimed
+        # Embeds the sentence vectors of excerpts stored with their paragraph's vector (see excerpts());
+        # the retriever sets it. Vectors made so are kept by row id for this process's later questions.
+        self.sentence_encoder: Callable[[list[str]], np.ndarray] | None = None
+        self._sentence_vectors: dict[str, np.ndarray] = {}
         self._encoder_read = False
 
     def _open(self) -> None:
@@ -295,6 +300,17 @@ class ParagraphStore:
             (_excerpt(meta, text), np.asarray(vector, dtype=np.float32))
             for meta, text, vector in zip(page["metadatas"], page["documents"], page["embeddings"], strict=True)
         ]
+        shared = [i for i, meta in enumerate(page["metadatas"]) if meta.get("shared")]
+        if shared and self.sentence_encoder is not None:
+            # Sentences sharing one vector would tie on the answerer's dense score: give them their own.
+            missing = [i for i in shared if page["ids"][i] not in self._sentence_vectors]
+            if missing:
+                if len(self._sentence_vectors) > SENTENCE_CACHE:
+                    self._sentence_vectors.clear()
+                made = self.sentence_encoder([found[i][0].text for i in missing])
+                self._sentence_vectors.update(zip((page["ids"][i] for i in missing), made, strict=True))
+            for i in shared:
+                found[i] = (found[i][0], self._sentence_vectors[page["ids"][i]])
         order = {pid: i for i, pid in enumerate(paragraph_ids)}
         return sorted(found, key=lambda pair: (order.get(pair[0].paragraph_id, 0), pair[0].start))
 
@@ -404,12 +420,12 @@ class ParagraphStore:
         metadatas: list[dict[str, Any]] = []
         numbered: dict[str, int] = {}
         for item in batch:
-            for e in item.excerpts:
+            for j, e in enumerate(item.excerpts):
                 n = numbered.get(e.paragraph_id, 0)
                 numbered[e.paragraph_id] = n + 1
                 ids.append(f"{_row_id(e.paragraph_id, generation)}/{n}")
                 texts.append(e.text)
-                metadatas.append(_excerpt_metadata(e, generation))
+                metadatas.append(_excerpt_metadata(e, generation, bool(item.shared and item.shared[j])))
         vectors = [item.excerpt_vectors for item in batch if item.excerpts]
         self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, texts, metadatas)
         ids, texts, metadatas = [], [], []
@@ -642,13 +658,14 @@ def _exact(
     return [(page["ids"][i], page["metadatas"][i], page["documents"][i] or "", float(similarity[i])) for i in best]
 
 
-def _excerpt_metadata(excerpt: Excerpt, generation: str) -> dict[str, str | int]:
+def _excerpt_metadata(excerpt: Excerpt, generation: str, shared: bool) -> dict[str, str | int]:
     return {
         "paragraph_id": excerpt.paragraph_id,
         "doc_id": excerpt.doc_id,
         "start": excerpt.start,
         "end": excerpt.end,
         "generation": generation,
+        "shared": int(shared),  # 1: the row's vector is its paragraph's (index/ingest.py EXCERPT_MIN_TOKENS)
     }
 
 

@@ -383,26 +383,29 @@ LONG = (
 )
 
 
-def test_with_a_minimum_a_short_paragraphs_excerpts_carry_its_vector_and_a_long_ones_their_own(
-    library: Library, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+def test_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the_answerer_gets_their_own(
+    library: Library, tmp_path: Path, embedder: Embedder
 ) -> None:
-    monkeypatch.setattr(index.ingest, "EXCERPT_MIN_TOKENS", 64)
     folder = tmp_path / "mixed"
     folder.mkdir()
-    (folder / "harbour.md").write_text(f"# Harbour\n\n{LONG}\n\nThe ferry leaves every hour.\n", encoding="utf-8")
-    assert embedder.count_tokens(LONG) >= 64 > embedder.count_tokens("The ferry leaves every hour.")
+    short = "The ferry leaves every hour. Tickets cost four pounds."
+    (folder / "harbour.md").write_text(f"# Harbour\n\n{LONG}\n\n{short}\n", encoding="utf-8")
+    minimum = index.ingest.EXCERPT_MIN_TOKENS
+    assert embedder.count_tokens(LONG) >= minimum > embedder.count_tokens(short)
 
     library.index([folder])
 
     long_id, short_id = (p.id for p in library.store.paragraphs("harbour.md"))
-    stored = library.store.excerpts([long_id, short_id])
-    own = [(e, v) for e, v in stored if e.paragraph_id == long_id]
-    shared = [(e, v) for e, v in stored if e.paragraph_id == short_id]
-    assert len(own) == 4 and len(shared) == 1
-    for excerpt, vector in own:
-        assert np.allclose(vector, embedder.embed([excerpt.text])[0], atol=1e-5)
-    paragraph_vector = embedder.embed(["Harbour: The ferry leaves every hour."])[0]
-    assert np.allclose(shared[0][1], paragraph_vector, atol=1e-5)
+    rows = library.store._excerpts.get(include=["metadatas", "embeddings"])
+    by_paragraph: dict[str, list[tuple[int, np.ndarray]]] = {}
+    for meta, vector in zip(rows["metadatas"], rows["embeddings"], strict=True):
+        by_paragraph.setdefault(meta["paragraph_id"], []).append((int(meta["shared"]), np.asarray(vector)))
+    paragraph_vector = embedder.embed([f"Harbour: {short}"])[0]
+    assert [flag for flag, _ in by_paragraph[short_id]] == [1, 1]
+    assert all(np.allclose(vector, paragraph_vector, atol=1e-5) for _, vector in by_paragraph[short_id])
+    assert [flag for flag, _ in by_paragraph[long_id]] == [0, 0, 0, 0]
+    for excerpt, vector in library.store.excerpts([long_id, short_id]):
+        assert np.allclose(vector, embedder.embed([excerpt.text])[0], atol=1e-5), excerpt.text
 
 
 def test_excerpts_are_stored_for_every_paragraph_as_its_quotable_spans(seeded_library: Library) -> None:
