@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from index.embed import Embedder
 from index.ingest import ingest
 from index.load import load_paths
 from index.records import IngestReport
-from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
+from index.store import _NAME, LISTING_FILE, SCHEMA, ParagraphStore, StoreError, collection_name
 
 SEED_IDS = ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt")
 
@@ -319,6 +320,37 @@ def test_an_empty_store_counts_as_current(library: Library) -> None:
     assert library.store.schema_current() is True
     assert library.store.revision() == "empty"
     assert SCHEMA == "4"
+
+
+# --- the document list, one file per revision -------------------------------------------------
+
+
+def test_the_document_list_is_read_from_the_listing_of_the_current_revision_only(
+    indexed: Library, small_corpus: Path
+) -> None:
+    path, texts_dir = indexed.settings.chroma_path, indexed.settings.data_dir / "texts"
+    listing = texts_dir / "seeds" / LISTING_FILE
+    saved = json.loads(listing.read_text(encoding="utf-8"))
+    assert saved["revision"] == indexed.store.revision() and saved["ids"] == ["ferry.md", "library.md"]
+    saved["columns"]["title"] = ["Planted", "Planted"]
+    listing.write_text(json.dumps(saved), encoding="utf-8")
+
+    planted = [d.title for d in ParagraphStore("seeds", path=path, texts_dir=texts_dir).documents()]
+    (small_corpus / "ferry.md").write_text(FERRY.replace("every hour", "every two hours"), encoding="utf-8")
+    indexed.index([small_corpus])  # a write: a new revision, whose listing the writer saves
+    after = [d.title for d in ParagraphStore("seeds", path=path, texts_dir=texts_dir).documents()]
+
+    assert planted == ["Planted", "Planted"]
+    assert after == ["Ferry", "Library"]
+
+
+def test_a_damaged_listing_costs_a_read_of_the_records_not_the_list(indexed: Library) -> None:
+    texts_dir = indexed.settings.data_dir / "texts"
+    (texts_dir / "seeds" / LISTING_FILE).write_text("{not json", encoding="utf-8")
+
+    store = ParagraphStore("seeds", path=indexed.settings.chroma_path, texts_dir=texts_dir)
+
+    assert [d.id for d in store.documents()] == ["ferry.md", "library.md"]
 
 
 # --- the encoder a store was written with ----------------------------------------------------
