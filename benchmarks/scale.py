@@ -169,6 +169,9 @@ def main() -> None:
             built = phase("build", work, "--paragraphs", str(args.paragraphs))
             (work / "built.json").write_text(json.dumps(built))
         print(f"built {built['paragraphs']} paragraphs in {built['documents']} documents in {built['build_s']:.0f} s")
+        # A store built (or last written) by an older version has no document listing yet: the first
+        # listing reads every record and saves it, as the first command after an upgrade would.
+        print(f"first `briefing documents` on this store: {cli_documents(work, None, 0):.2f} s", flush=True)
         embedded = phase("measure", work) | {"cli_documents_s": cli_documents(work, None, 0)}
         port = free_port()
         server = subprocess.Popen(
