@@ -8,10 +8,8 @@ import os
 # question 9x slower (595 ms against 69 ms) and the 400-question eval 3x slower (benchmarks/eval_scale.py).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import contextlib
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -71,50 +69,13 @@ def _claim(library, command: str) -> None:  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from busy
 
 
-def _library(collection: str | None = None, notebook: str | None = None, preload: bool = False):  # type: ignore[no-untyped-def]
-    """The library of the collection or notebook; preload: start loading the encoder before the store's imports."""
-    settings = _settings()
-    loading = _EncoderLoad(settings) if preload else None
+def _library(collection: str | None = None, notebook: str | None = None):  # type: ignore[no-untyped-def]
     from assistant.library import Library
 
-    chosen = settings if collection else _notebook(settings, notebook).settings(settings)
-    embedder = loading.result(chosen) if loading else None
-    return Library(chosen, collection, embedder=embedder) if collection else Library(chosen, embedder=embedder)
-
-
-class _EncoderLoad:
-    """The encoder loading on a thread while the main one imports the store (chromadb, ~1 s).
-
-    ONNX Runtime builds its session (0.25-0.45 s here) without holding the GIL, so a cold `briefing ask`
-    pays the longer of the two rather than their sum (benchmarks/cold_start.py).
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self._key = _encoder_key(settings)
-        self._model: object | None = None
-        self._thread = threading.Thread(target=self._load, args=(settings,), daemon=True)
-        self._thread.start()
-
-    def _load(self, settings: Settings) -> None:
-        from index.embed import Embedder
-
-        # A failure is left to the Library, which loads the model again on first use and reports it there.
-        with contextlib.suppress(Exception):
-            self._model = Embedder(
-                settings.model_dir,
-                encoder=settings.encoder,
-                cache_dir=settings.encoder_dir,
-                threads=settings.encoder_threads,
-            )
-
-    def result(self, settings: Settings):  # type: ignore[no-untyped-def]
-        """The loaded encoder, if it is the one these settings ask for (a notebook may set its own folder)."""
-        self._thread.join()
-        return self._model if _encoder_key(settings) == self._key else None
-
-
-def _encoder_key(settings: Settings) -> tuple[object, ...]:
-    return (settings.model_dir, settings.encoder, settings.encoder_dir, settings.encoder_threads)
+    settings = _settings()
+    if collection:
+        return Library(settings, collection)
+    return Library(_notebook(settings, notebook).settings(settings))
 
 
 def _notebook(settings: Settings, name: str | None):  # type: ignore[no-untyped-def]
@@ -277,7 +238,7 @@ def ask(
     """Answer a question from the indexed sources, quoting and citing the paragraphs it rests on."""
     from assistant.sources import FilterError, SourceFilter
 
-    library = _library(collection, notebook, preload=True)
+    library = _library(collection, notebook)
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)
