@@ -162,6 +162,7 @@ def main() -> None:
         print(json.dumps(measure(args.work, args.host, args.port)))
         return
     work = args.keep or Path(tempfile.mkdtemp(prefix="briefing-scale-"))
+    load_before = os.getloadavg()[0]
     try:
         if (work / "built.json").exists():
             built = json.loads((work / "built.json").read_text())
@@ -196,6 +197,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         print_table(built, embedded, served)
+        print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
