@@ -39,6 +39,10 @@ class Cluster:
     subtopics: tuple[str, ...]
     held_out: bool = False
     root: Path = field(default=BBC)
+    # Picked after the brief was developed and never run while it was: its lists were written by
+    # reading before its first brief, so its row is the honest number on a corpus the brief has not seen.
+    foreign: bool = False
+    timing_only: bool = False  # a big cluster for the time per brief; no hand lists, its scores are not counted
 
 
 CLUSTERS = [
@@ -135,6 +139,73 @@ CLUSTERS = [
         held_out=True,
     ),
     Cluster(
+        "blunkett",  # David Blunkett resigns over his ex-lover's nanny's visa (politics, Nov 2004 - Jan 2005)
+        tuple(f"politics/{n}.txt" for n in ("028", "041", "046", "102", "112", "156", "166", "206", "248")),
+        {
+            "David Blunkett": r"Blunkett",
+            "Kimberly Quinn": r"Quinn",
+            "Leoncia Casalme": r"Casalme",
+            "Sir Alan Budd": r"Budd",
+            "Tony Blair": r"Blair",
+            "Mark Oaten": r"Oaten",
+            "Michael Howard": r"Howard",
+            "Sir John Gieve": r"Gieve",
+            "Dominic Grieve": r"Grieve",
+            "Home Office": r"Home Office",
+            "Liberal Democrats": r"Lib Dem|Liberal Democrat",
+            "Conservatives": r"Conservative|Tor(y|ies)",
+        },
+        {
+            # 102, 112, 046 (the visa was speeded up, the inquiry linked him) / 166, 102 (he denied it, told the truth)
+            "he fast-tracked the nanny's visa, or he denied it and raised it as a backlog": (
+                r"fast-track|speeded up|speeding up",
+                r"denied|told the truth|example of",
+            ),
+            # 112 (the son "whom he says he fathered") / 166 ("She denies he is Mr Blunkett's")
+            "Blunkett is the father of Mrs Quinn's son, or not": (r"fathered|says is his", r"denies he is"),
+            # 028, 156 (officials forgot, "collective failure" of memory) / 156 (Budd: nothing deliberately withheld)
+            "officials would not say what happened, or nobody withheld anything": (
+                r"forgotten|remember|memory|not prepared to say",
+                r"withheld",
+            ),
+            # 102, 028 (Howard, Oaten: another, judge-led inquiry) / 102 (Blair: a line drawn under it)
+            "a second, judge-led inquiry is needed, or a line drawn under it": (
+                r"another inquiry|judge-led|second inquiry",
+                r"drawn a line|line should be drawn|draw a line",
+            ),
+            # 102, 206 (Blair: integrity intact, no stain) / 206, 102 (Grieve: "scandalous"; Howard: "deceit")
+            "his integrity intact, or a scandal": (r"integrity|stain", r"scandalous|deceit|grubby"),
+        },
+        (
+            "the nanny's visa application",
+            "Sir Alan Budd's inquiry",
+            "calls for a judge-led inquiry",
+            "Blunkett's resignation as home secretary",
+            "opinion poll on the Blunkett affair",
+        ),
+        foreign=True,
+    ),
+    Cluster(
+        "feud",  # Blair and Brown's rivalry before the 2005 election: 25 articles, for the time per brief
+        tuple(
+            f"politics/{n}.txt"
+            for n in (
+                *("005", "095", "099", "107", "128", "218", "225", "251", "252", "253", "254", "255", "256"),
+                *("257", "258", "260", "262", "263", "264", "268", "274", "276", "402", "406", "021"),
+            )
+        ),
+        {},
+        {},
+        (
+            "the Blair and Brown rift",
+            "Labour party unity",
+            "Blair standing down as prime minister",
+            "Gordon Brown's Budget",
+            "the general election campaign",
+        ),
+        timing_only=True,
+    ),
+    Cluster(
         "seeds",
         ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt"),
         {
@@ -204,14 +275,16 @@ def main() -> None:
         refused = _refused(make_brief, NothingOnTopic, library, OFF_TOPIC)
         subtopics_refused = [t for t in cluster.subtopics if _refused(make_brief, NothingOnTopic, library, t)]
         pages, smallest = _pdf_pages_and_smallest_type(pdf)
+        scored = not cluster.timing_only
         rows.append(
             {
-                "cluster": cluster.name + (" (held out)" if cluster.held_out else ""),
+                "cluster": cluster.name + _role(cluster),
                 "articles": len(cluster.files),
-                "actors": f"{len(found_actors)}/{len(cluster.actors)} = {len(found_actors) / len(cluster.actors):.2f}",
+                "actors": _ratio(len(found_actors), len(cluster.actors)) if scored else "-",
                 "dangling": len(dangling),
-                "disagree R": f"{len(matched_real)}/{len(cluster.disagreements)}",
-                "disagree P": f"{len(correct)}/{len(conflicts)}",
+                "open questions": len(brief.section("open_questions").claims),
+                "disagree R": _ratio(len(matched_real), len(cluster.disagreements)) if scored else "-",
+                "disagree P": _ratio(len(correct), len(conflicts)) if scored else f"-/{len(conflicts)}",
                 "seconds": f"{seconds:.1f}",
                 "refuses off-topic": refused,
                 "sub-topics refused": len(subtopics_refused),
@@ -239,6 +312,18 @@ def main() -> None:
     print("|" + "---|" * len(headers))
     for row in rows:
         print("| " + " | ".join(str(row[h]) for h in headers) + " |")
+
+
+def _role(cluster: Cluster) -> str:
+    if cluster.held_out:
+        return " (held out)"
+    if cluster.foreign:
+        return " (foreign)"
+    return " (timing)" if cluster.timing_only else ""
+
+
+def _ratio(hit: int, of: int) -> str:
+    return f"{hit}/{of} = {hit / of:.2f}" if of else f"{hit}/0"
 
 
 def _refused(make_brief, nothing, library, topic: str) -> bool:  # type: ignore[no-untyped-def]
