@@ -10,26 +10,14 @@ import numpy as np
 
 from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
+from assistant.brief.thresholds import DEFAULT, Thresholds
 from index.retrieve import STOPWORDS, terms
 from index.sentences import sentence_spans
 
-ASSERTION_WINDOW = 15  # words between the verb and the noun it makes a fact of ("agreement is ..., signed May 14")
-NEGATION_SIMILARITY = 0.20  # "not an agreement" vs "signed ... agreement": the pattern carries the weight
-UNSETTLED_SIMILARITY = 0.35
-UNSETTLED_SHARED_WORDS = 3
-# Two figures are of one quantity when their sentences are this close and the words around the figures
-# share a content word ("paid $9.3bn for Yugansk" / "Yugansk ... sold for $9.37bn"); without a shared actor
-# the sentences must be closer. Checked on the seeds and BBC clusters (benchmarks/brief_bbc.py).
-NUMBERS_SIMILARITY = 0.50
-NUMBERS_SIMILARITY_UNNAMED = 0.75
-FIGURE_CONTEXT_WORDS = 6  # words each side of a figure that say what it counts
-DENIAL_SIMILARITY = 0.45  # a denial and the claim it denies speak of the same thing
-DENIAL_SHARED_WORDS = 2  # content words in common beyond the actors' names
-# One source calls a thing X, another un-X ("the law is very clear" / "the law is unclear"): the sentences
-# must be close and share content words beyond the word itself.
-POLARITY_SIMILARITY = 0.55
-POLARITY_SHARED_WORDS = 2
-MAX_DISAGREEMENTS = 3
+# Every threshold is a Settings field (brief_*), passed in as pool.thresholds: two figures are of one
+# quantity when their sentences are close and the words around the figures share a content word ("paid
+# $9.3bn for Yugansk" / "Yugansk ... sold for $9.37bn"); a denial and what it denies speak of the same thing;
+# one source's "clear" against another's "unclear" must be about the same thing.
 
 
 @dataclass(frozen=True)
@@ -42,7 +30,9 @@ class Conflict:
     question: str
 
 
-def conflict(asserted: str, contrary: str, similarity: float, shared_words: int) -> Conflict | None:
+def conflict(
+    asserted: str, contrary: str, similarity: float, shared_words: int, t: Thresholds = DEFAULT
+) -> Conflict | None:
     """How contrary contradicts asserted, if it does: it denies what asserted says was done, or calls it
     unsettled. similarity is the sentences' cosine; shared_words the content words they have in common."""
     claim = vocab.ASSERTIVE.search(asserted)
@@ -50,20 +40,20 @@ def conflict(asserted: str, contrary: str, similarity: float, shared_words: int)
         return None
     for match in vocab.NEGATED_NOUN.finditer(contrary):
         noun = match.group("noun").lower()
-        verb = _verb_making_fact_of(asserted, noun)
-        if verb and similarity >= NEGATION_SIMILARITY:
+        verb = _verb_making_fact_of(asserted, noun, t.assertion_window)
+        if verb and similarity >= t.negation_similarity:
             article = "an" if noun[0] in "aeiou" else "a"
             return Conflict("negation", noun, verb, f"Was {article} {noun} {verb}?")
     verb = claim.group(1).lower()
     # The contrary side must speak of the same act ("had cleared sales ... a lot of back and forth").
     same_act = re.search(rf"\b{verb}\b", contrary, re.I) is not None
     unsettled = vocab.UNSETTLED.search(contrary) and not vocab.UNSETTLED.search(asserted) and same_act
-    if unsettled and similarity >= UNSETTLED_SIMILARITY and shared_words >= UNSETTLED_SHARED_WORDS:
+    if unsettled and similarity >= t.unsettled_similarity and shared_words >= t.unsettled_shared_words:
         return Conflict("unsettled", verb, verb, f"{verb.capitalize()}, or still under discussion?")
     return None
 
 
-def _verb_making_fact_of(text: str, noun: str) -> str | None:
+def _verb_making_fact_of(text: str, noun: str, window: int) -> str | None:
     """The assertive verb within a few words of the noun, where the text does not negate the noun itself."""
     if any(m.group("noun").lower() == noun for m in vocab.NEGATED_NOUN.finditer(text)):
         return None
@@ -72,7 +62,7 @@ def _verb_making_fact_of(text: str, noun: str) -> str | None:
     for at, word in enumerate(lowered):
         if word != noun:
             continue
-        for near in range(max(0, at - ASSERTION_WINDOW), min(len(words), at + ASSERTION_WINDOW + 1)):
+        for near in range(max(0, at - window), min(len(words), at + window + 1)):
             if vocab.ASSERTIVE.fullmatch(words[near]):
                 return lowered[near]
     return None
@@ -154,9 +144,9 @@ def agree_within_rounding(a: Figure, b: Figure) -> bool:
     return math.isclose(rounded, coarse.value, rel_tol=1e-9, abs_tol=coarse.step * 1e-6)
 
 
-def _context(text: str, figure: Figure) -> set[str]:
-    before = text[: figure.start].split()[-FIGURE_CONTEXT_WORDS:]
-    after = text[figure.end :].split()[:FIGURE_CONTEXT_WORDS]
+def _context(text: str, figure: Figure, window: int) -> set[str]:
+    before = text[: figure.start].split()[-window:]
+    after = text[figure.end :].split()[:window]
     return set(terms(" ".join(before + after)))
 
 
@@ -210,7 +200,8 @@ def _acts(pool: Pool, cross: np.ndarray) -> list[Group]:
     for i in (i for i, a in enumerate(asserts) if a):
         for j in (j for j, d in enumerate(denies) if d and cross[i, j]):
             similarity = float(pool.similarity[i, j])
-            found_conflict = conflict(texts[i], texts[j], similarity, len(pool.words[i] & pool.words[j]))
+            shared_words = len(pool.words[i] & pool.words[j])
+            found_conflict = conflict(texts[i], texts[j], similarity, shared_words, pool.thresholds)
             if found_conflict is None:
                 continue
             key = (found_conflict.kind, found_conflict.key, pool.candidates[i].paragraph.doc_id)
@@ -253,15 +244,20 @@ def _figures(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[Group
             node = parent[node]
         return node
 
-    context = {(i, k): _context(pool.candidates[i].text, f) for i, fs in enumerate(stated) for k, f in enumerate(fs)}
+    t = pool.thresholds
+    context = {
+        (i, k): _context(pool.candidates[i].text, f, t.figure_context_words)
+        for i, fs in enumerate(stated)
+        for k, f in enumerate(fs)
+    }
     with_figures = [i for i, fs in enumerate(stated) if fs]
     linked: set[tuple[tuple[int, int], tuple[int, int]]] = set()
     for x, i in enumerate(with_figures):
         for j in with_figures[x + 1 :]:
             similarity = float(pool.similarity[i, j])
-            if not cross[i, j] or similarity < NUMBERS_SIMILARITY:
+            if not cross[i, j] or similarity < t.numbers_similarity:
                 continue
-            if not (names[i] & names[j]) and similarity < NUMBERS_SIMILARITY_UNNAMED:
+            if not (names[i] & names[j]) and similarity < t.numbers_similarity_unnamed:
                 continue  # same subject: an actor both name, or sentences nearly the same
             for a, fa in enumerate(stated[i]):
                 for b, fb in enumerate(stated[j]):
@@ -329,7 +325,8 @@ def _subject_word(pool: Pool, nodes: list[tuple[int, int]], context: dict[tuple[
     figure = figures_in(text)[k] if k < len(figures_in(text)) else None
     words = re.findall(r"[A-Za-z][A-Za-z-]+", text)
     if figure is not None:
-        near = text[: figure.start].split()[-FIGURE_CONTEXT_WORDS:] + text[figure.end :].split()[:FIGURE_CONTEXT_WORDS]
+        window = pool.thresholds.figure_context_words
+        near = text[: figure.start].split()[-window:] + text[figure.end :].split()[:window]
         words = re.findall(r"[A-Za-z][A-Za-z-]+", " ".join(near))
     for word in words:
         stems = terms(word)
@@ -357,7 +354,7 @@ def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> lis
         for i in range(len(texts)):
             if deniers[i] or vocab.DENIAL.search(texts[i]) or pool.candidates[i].overlaps(pool.candidates[j]):
                 continue
-            if j in pool.duplicates[i] or _restates(texts[i], texts[j]):
+            if j in pool.duplicates[i] or _restates(texts[i], texts[j], pool.thresholds.restated_overlap):
                 continue  # the denying sentence quoted with its neighbour restates the claim: no conflict
             shared_actor = names[i] & deniers[j]
             if not shared_actor:
@@ -365,7 +362,7 @@ def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> lis
             similarity = float(pool.similarity[i, j])
             name_stems = {s for n in shared_actor for s in terms(n)}
             shared = (pool.words[i] & pool.words[j]) - name_stems
-            if similarity < DENIAL_SIMILARITY or len(shared) < DENIAL_SHARED_WORDS:
+            if similarity < pool.thresholds.denial_similarity or len(shared) < pool.thresholds.denial_shared_words:
                 continue
             actor = sorted(shared_actor, key=lambda n: (-len(n), n))[0]
             if actor not in best or similarity > best[actor][0]:
@@ -404,7 +401,8 @@ def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
                     continue  # "non state": the same word, written apart
                 similarity = float(pool.similarity[i, j])
                 shared = (pool.words[i] & pool.words[j]) - set(terms(f"{word} {antonym}"))
-                if similarity < POLARITY_SIMILARITY or len(shared) < POLARITY_SHARED_WORDS:
+                t = pool.thresholds
+                if similarity < t.polarity_similarity or len(shared) < t.polarity_shared_words:
                     continue
                 if not (_predicate(texts[i], word) and _predicate(texts[j], antonym)):
                     continue  # "legal options" and "illegal hunting" name kinds; "the law is (un)clear" states
@@ -425,15 +423,12 @@ def _predicate(text: str, word: str) -> bool:
     return re.search(rf"\b{_COPULA}\s+(?:[a-z]+\s+){{0,2}}{re.escape(word)}\b", text, re.I) is not None
 
 
-RESTATED_OVERLAP = 0.7  # share of content words (Jaccard) at which a sentence restates another
-
-
-def _restates(claim: str, denial: str) -> bool:
+def _restates(claim: str, denial: str, overlap: float) -> bool:
     """True when a sentence of the denying stretch, other than the denial itself, says what the claim says."""
     said = set(terms(claim))
     for start, end in sentence_spans(denial):
         part = denial[start:end]
         words = set(terms(part))
-        if not vocab.DENIAL.search(part) and len(said & words) / max(len(said | words), 1) >= RESTATED_OVERLAP:
+        if not vocab.DENIAL.search(part) and len(said & words) / max(len(said | words), 1) >= overlap:
             return True
     return False

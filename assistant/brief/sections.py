@@ -20,13 +20,6 @@ _HONORIFICS = re.compile(r"^(?:the|mr|mrs|ms|miss|dr|sir|lord|lady|prof|professo
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 SECTION_LIMITS = {"bottom_line": 3, "key_facts": 4, "who": 4, "timeline": 4, "risks": 2, "open_questions": 3}
-MAX_ACTORS = 20  # names listed under "Who is involved"
-ACTOR_OPENING_WORDS = 8  # an actor named this early in a sentence is its subject: it states their role
-REDUNDANT_IN_SECTION = 0.70  # a claim this close to one already in its section adds nothing
-REDUNDANT_IN_BRIEF = 0.78  # ... or this close to one anywhere in the brief
-MMR_LAMBDA = 0.7  # bottom line: centrality against novelty (maximal marginal relevance)
-LEDE_BONUS = 0.05  # news writing says what happened first: an opening paragraph's sentence counts this much more
-BOTTOM_LINE_CHARS = 520  # the bottom line stops growing past this many characters
 
 
 @dataclass
@@ -39,11 +32,12 @@ class Selection:
 
     def admits(self, i: int, section: list[int]) -> bool:
         similarity = self.pool.similarity
+        t = self.pool.thresholds
         candidate = self.pool.candidates[i]
         return (
             i not in self.used
-            and not any(similarity[i, j] >= REDUNDANT_IN_SECTION for j in section)
-            and not any(similarity[i, j] >= REDUNDANT_IN_BRIEF for j in self.picked)
+            and not any(similarity[i, j] >= t.redundant_in_section for j in section)
+            and not any(similarity[i, j] >= t.redundant_in_brief for j in self.picked)
             # nor a sentence already quoted, or restated by a quoted one, in a longer or shorter stretch
             and not any(candidate.overlaps(self.pool.candidates[j]) for j in self.used)
         )
@@ -186,7 +180,7 @@ def who(pool: Pool, selection: Selection, found: list[Actor]) -> list[tuple[int,
 
         def role(i: int, variants: tuple[str, ...] = variants) -> float:
             at = _first_mention(pool.candidates[i].text, variants)
-            early = at is not None and len(pool.candidates[i].text[:at].split()) <= ACTOR_OPENING_WORDS
+            early = at is not None and len(pool.candidates[i].text[:at].split()) <= pool.thresholds.actor_opening_words
             return pool.score[i] + (0.1 if early else 0.0)
 
         for i in sorted(actor.mentions, key=lambda i: (-role(i), i)):
@@ -281,19 +275,20 @@ def bottom_line(pool: Pool, selection: Selection) -> list[int]:
         for i, c in enumerate(pool.candidates)
         if not vocab.QUOTED.match(c.text) and not is_open_question(c.text) and not vocab.opens_dangling(c.text)
     ]
-    relevance = {i: pool.score[i] + LEDE_BONUS * _is_lede(pool, i) for i in eligible}
+    t = pool.thresholds
+    relevance = {i: pool.score[i] + t.lede_bonus * _is_lede(pool, i) for i in eligible}
     chosen: list[int] = []
     length = 0
-    while len(chosen) < SECTION_LIMITS["bottom_line"] and (len(chosen) < 2 or length < BOTTOM_LINE_CHARS / 2):
+    while len(chosen) < SECTION_LIMITS["bottom_line"] and (len(chosen) < 2 or length < t.bottom_line_chars / 2):
         best: tuple[float, int] | None = None
         for i in eligible:
             if not selection.admits(i, chosen):
                 continue
             novelty = max((float(pool.similarity[i, j]) for j in chosen), default=0.0)
-            value = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
+            value = t.mmr_lambda * relevance[i] - (1 - t.mmr_lambda) * novelty
             if best is None or value > best[0] or (value == best[0] and i < best[1]):
                 best = (value, i)
-        if best is None or (length + len(pool.candidates[best[1]].text) > BOTTOM_LINE_CHARS and len(chosen) >= 2):
+        if best is None or (length + len(pool.candidates[best[1]].text) > t.bottom_line_chars and len(chosen) >= 2):
             break
         selection.take(best[1], chosen)
         length += len(pool.candidates[best[1]].text)
