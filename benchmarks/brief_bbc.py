@@ -34,7 +34,8 @@ class Cluster:
     name: str
     files: tuple[str, ...]  # under BBC (or the repo for the seeds)
     actors: dict[str, str]  # actor -> regex of the names it goes by
-    # Real disagreements found by reading: each a list of regexes that must all match the sides' texts.
+    # Real disagreements found by reading: two regexes, the first matching one side and the second another
+    # (a found disagreement whose one side holds both words is not the real one).
     disagreements: dict[str, tuple[str, ...]]
     subtopics: tuple[str, ...]
     held_out: bool = False
@@ -256,22 +257,12 @@ def main() -> None:
 
         named = " | ".join([*brief.actors, *(c.label for c in brief.section("who").claims)])
         found_actors = [a for a, pattern in cluster.actors.items() if re.search(pattern, named)]
-        dangling = [c.text for c in brief.claims if opens_dangling(c.text)]
+        # A denial quoted right after the statement it answers has the sentence before it on the page.
+        answered = {id(c) for d in brief.disagreements for c in d.contrary if _follows(d.asserted, c)}
+        dangling = [c.text for c in brief.claims if opens_dangling(c.text) and id(c) not in answered]
         conflicts = [d for d in brief.disagreements if d.is_conflict]
-        matched_real = {
-            real
-            for real, patterns in cluster.disagreements.items()
-            for d in conflicts
-            if all(re.search(p, " ".join(c.text for c in (d.asserted, *d.contrary)), re.I) for p in patterns)
-        }
-        correct = [
-            d
-            for d in conflicts
-            if any(
-                all(re.search(p, " ".join(c.text for c in (d.asserted, *d.contrary)), re.I) for p in patterns)
-                for patterns in cluster.disagreements.values()
-            )
-        ]
+        matched_real = {real for real, patterns in cluster.disagreements.items() for d in conflicts if _is(d, patterns)}
+        correct = [d for d in conflicts if any(_is(d, patterns) for patterns in cluster.disagreements.values())]
         refused = _refused(make_brief, NothingOnTopic, library, OFF_TOPIC)
         subtopics_refused = [t for t in cluster.subtopics if _refused(make_brief, NothingOnTopic, library, t)]
         pages, smallest = _pdf_pages_and_smallest_type(pdf)
@@ -312,6 +303,24 @@ def main() -> None:
     print("|" + "---|" * len(headers))
     for row in rows:
         print("| " + " | ".join(str(row[h]) for h in headers) + " |")
+
+
+def _is(disagreement, patterns: tuple[str, ...]) -> bool:  # type: ignore[no-untyped-def]
+    """The found disagreement is the real one: its first pattern matches one side, its second another side."""
+    first, second = patterns
+    sides = [disagreement.asserted.text, *(c.text for c in disagreement.contrary)]
+    return any(
+        re.search(first, a, re.I) and re.search(second, b, re.I)
+        for x, a in enumerate(sides)
+        for y, b in enumerate(sides)
+        if x != y
+    )
+
+
+def _follows(asserted, contrary) -> bool:  # type: ignore[no-untyped-def]
+    """The contrary side is the sentence right after the asserted one, in the same paragraph."""
+    a, c = asserted.quotes[-1], contrary.quotes[0]
+    return a.paragraph.id == c.paragraph.id and not a.paragraph.text[a.end : c.start].strip()
 
 
 def _role(cluster: Cluster) -> str:

@@ -131,8 +131,8 @@ def brief_from_paragraphs(
         Disagreement(
             group.conflict.question,
             group.conflict.kind,
-            pool.claim(group.asserted, alone=True),
-            tuple(pool.claim(j, alone=True) for j in group.contrary),
+            pool.claim(group.asserted, alone=True, until=group.split),
+            tuple(pool.claim(j, alone=True, after=group.split) for j in group.contrary),
         )
         for group in shown
     )

@@ -175,8 +175,19 @@ class Pool:
         entities = tag([c.text for c in found]) if found else []
         return cls(found, vectors, similarity, words, entities, score, duplicates, t)
 
-    def claim(self, i: int, alone: bool = False, label: str = "") -> BriefClaim:
-        """Candidate i as a claim quoting itself and, unless alone, its restatements in other documents."""
+    def claim(self, i: int, alone: bool = False, label: str = "", until: int = 0, after: int = 0) -> BriefClaim:
+        """Candidate i as a claim quoting itself and, unless alone, its restatements in other documents.
+
+        until or after (offsets into the candidate's text) quote only the part before or from there: one
+        side of a stretch that holds a statement and its denial.
+        """
+        if until or after:
+            c = self.candidates[i]
+            start, end = (c.start, c.start + until) if until else (c.start + after, c.end)
+            text = c.paragraph.text[start:end]
+            start, end = start + len(text) - len(text.lstrip()), end - len(text) + len(text.rstrip())
+            quote = Quote(c.paragraph, start, end)
+            return BriefClaim(quote.text, (quote,), label=label)
         backing = [i] if alone else [i, *self.duplicates[i]]
         quotes = tuple(
             Quote(self.candidates[j].paragraph, self.candidates[j].start, self.candidates[j].end) for j in backing

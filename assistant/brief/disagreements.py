@@ -144,6 +144,33 @@ def agree_within_rounding(a: Figure, b: Figure) -> bool:
     return math.isclose(rounded, coarse.value, rel_tol=1e-9, abs_tol=coarse.step * 1e-6)
 
 
+def _context_span(text: str, figure: Figure, window: int) -> tuple[int, int]:
+    """Character offsets of the words around a figure that say what it counts."""
+    before = [m.start() for m in re.finditer(r"\S+", text[: figure.start])][-window:]
+    after = [m.end() for m in re.finditer(r"\S+", text[figure.end :])][:window]
+    return (before[0] if before else figure.start, figure.end + (after[-1] if after else 0))
+
+
+# A figure said of a place or a date counts that place or time: "31% of the vote in Erewash" is not the
+# party's national share, "profits of $5bn in 2003" not those of 2004.
+PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
+
+
+def _same_subject(
+    text_a: str, qualifiers_a: set[tuple[str, str]], text_b: str, qualifiers_b: set[tuple[str, str]]
+) -> bool:
+    """False when a place qualifies one figure and the other sentence never names it, or both are dated differently."""
+    for (name, label), other in ((q, text_b) for q in qualifiers_a):
+        if label in PLACE_TYPES and name.lower() not in other.lower():
+            return False
+    for (name, label), other in ((q, text_a) for q in qualifiers_b):
+        if label in PLACE_TYPES and name.lower() not in other.lower():
+            return False
+    dates_a = {n for n, label in qualifiers_a if label == "DATE"}
+    dates_b = {n for n, label in qualifiers_b if label == "DATE"}
+    return not (dates_a and dates_b and not dates_a & dates_b)
+
+
 def _context(text: str, figure: Figure, window: int) -> set[str]:
     before = text[: figure.start].split()[-window:]
     after = text[figure.end :].split()[:window]
@@ -162,6 +189,9 @@ class Group:
     contrary: tuple[int, ...]
     strength: float
     involved: frozenset[int]  # every statement on either side, kept out of the other sections
+    # When one stretch holds both sides (a statement, then its denial), the offset in the stretch where
+    # the contrary side begins; asserted and contrary are then that one candidate. 0: two candidates.
+    split: int = 0
 
 
 @dataclass(frozen=True)
@@ -184,6 +214,7 @@ def find_disagreements(pool: Pool, names: list[set[str]], deniers: frozenset[str
         *_acts(pool, cross),
         *_figures(pool, cross, names),
         *_denials(pool, names, deniers),
+        *_counterclaims(pool, names, deniers),
         *_polarities(pool, cross),
     ]
     ordered = sorted(groups, key=lambda g: (g.conflict.kind == "rounding", -len(g.contrary), -g.strength, g.asserted))
@@ -250,6 +281,15 @@ def _figures(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[Group
         for i, fs in enumerate(stated)
         for k, f in enumerate(fs)
     }
+    qualifiers: dict[tuple[int, int], set[tuple[str, str]]] = {}
+    for i, fs in enumerate(stated):
+        for k, f in enumerate(fs):
+            start, end = _context_span(pool.candidates[i].text, f, t.figure_context_words)
+            qualifiers[(i, k)] = {
+                (e.text, e.label)
+                for e in pool.entities[i]
+                if (e.label in PLACE_TYPES or e.label == "DATE") and e.start >= start and e.end <= end
+            }
     with_figures = [i for i, fs in enumerate(stated) if fs]
     linked: set[tuple[tuple[int, int], tuple[int, int]]] = set()
     for x, i in enumerate(with_figures):
@@ -261,7 +301,10 @@ def _figures(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[Group
                 continue  # same subject: an actor both name, or sentences nearly the same
             for a, fa in enumerate(stated[i]):
                 for b, fb in enumerate(stated[j]):
-                    if fa.unit == fb.unit and context[(i, a)] & context[(j, b)]:
+                    same = _same_subject(
+                        pool.candidates[i].text, qualifiers[(i, a)], pool.candidates[j].text, qualifiers[(j, b)]
+                    )
+                    if fa.unit == fb.unit and context[(i, a)] & context[(j, b)] and same:
                         parent[root((i, a))] = root((j, b))
                         linked.add(((i, a), (j, b)))
     clusters: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -335,13 +378,44 @@ def _subject_word(pool: Pool, nodes: list[tuple[int, int]], context: dict[tuple[
     return "this quantity"
 
 
+def _named(text: str, names: set[str]) -> set[str]:
+    return {n for n in names if re.search(rf"\b{re.escape(n.split()[-1])}\b", text)}
+
+
 def _deniers(text: str, names: set[str]) -> set[str]:
-    """The named actors that deny or correct something in this sentence: named just before the verb."""
+    """The named actors that deny or correct something in this sentence.
+
+    The denier is named just before the verb ("Gazprom has denied"), after it in the passive ("was denied
+    by UKIP"), or is a pronoun standing for the first actor the stretch names ("Mike Nattrass ... made the
+    comments. But ..., he denied ...").
+    """
     found: set[str] = set()
     for verb in vocab.DENIAL.finditer(text):
-        before = " ".join(text[: verb.start()].split()[-vocab.DENIER_WINDOW :])
-        found |= {n for n in names if re.search(rf"\b{re.escape(n.split()[-1])}\b", before)}
+        before_words = text[: verb.start()].split()
+        named = _named(" ".join(before_words[-vocab.DENIER_WINDOW :]), names)
+        passive = re.match(r"\s+by\s+", text[verb.end() :])
+        if passive:
+            after = text[verb.end() + passive.end() :].split()[: vocab.DENIER_WINDOW]
+            named |= _named(" ".join(after), names)
+        pronoun = [w.lower().strip(",") for w in before_words[-3:]]
+        if not named and any(w in vocab.SUBJECT_PRONOUNS for w in pronoun):
+            firsts = sorted((m.start(), n) for n in names for m in _mentions(text[: verb.start()], n))
+            named = {firsts[0][1]} if firsts else set()
+        found |= named
     return found
+
+
+def _mentions(text: str, name: str) -> list[re.Match[str]]:
+    return list(re.finditer(rf"\b{re.escape(name.split()[-1])}\b", text))
+
+
+def _speaks(text: str, actor: str) -> bool:
+    """The actor is the one speaking in this sentence ("..., Alun Michael has said"): they do not deny themselves."""
+    surname = re.escape(actor.split()[-1])
+    return bool(
+        re.search(rf"\b{surname}\b(?:\s+\S+){{0,2}}?\s+{vocab.REPORTING}", text)
+        or re.search(rf"{vocab.REPORTING}\s+(?:\S+\s+){{0,2}}?{surname}\b", text)
+    )
 
 
 def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> list[Group]:
@@ -349,35 +423,139 @@ def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> lis
     (reports often carry both sides: "He accused the party of a deal ... But the claim was denied by UKIP")."""
     texts = [c.text for c in pool.candidates]
     deniers = [_deniers(t, names[j] & can_deny if can_deny else names[j]) for j, t in enumerate(texts)]
-    best: dict[str, tuple[float, int, int]] = {}
+    # What each denial denies: the words after its verb, in its sentence ("rejected the idea X posed a threat").
+    denied = [_denied_words(t) for t in texts]
+    best: dict[str, tuple[float, int, int, int]] = {}
     for j in (j for j, d in enumerate(deniers) if d):
+        split = _denial_of_the_sentence_before(texts[j])
+        if split:
+            # "challenged on the remark, he denied ...": the remark is what the report said of it earlier,
+            # the earlier sentence of the same document that holds the words denied, else the one before.
+            actor = sorted(deniers[j], key=lambda n: (-len(n), n))[0]
+            said = _said_earlier(pool, j, denied[j] - {w for n in deniers[j] for w in terms(n)})
+            strength = pool.score[j]
+            if actor not in best or strength > best[actor][0]:
+                best[actor] = (strength, j, j, split) if said is None else (strength, said, j, 0)
+            continue
         for i in range(len(texts)):
             if deniers[i] or vocab.DENIAL.search(texts[i]) or pool.candidates[i].overlaps(pool.candidates[j]):
                 continue
             if j in pool.duplicates[i] or _restates(texts[i], texts[j], pool.thresholds.restated_overlap):
                 continue  # the denying sentence quoted with its neighbour restates the claim: no conflict
-            shared_actor = names[i] & deniers[j]
+            shared_actor = {a for a in names[i] & deniers[j] if not _speaks(texts[i], a)}
             if not shared_actor:
                 continue
             similarity = float(pool.similarity[i, j])
-            name_stems = {s for n in shared_actor for s in terms(n)}
-            shared = (pool.words[i] & pool.words[j]) - name_stems
+            name_stems = {s for n in names[j] for s in terms(n)}
+            shared = (pool.words[i] & denied[j]) - name_stems
             if similarity < pool.thresholds.denial_similarity or len(shared) < pool.thresholds.denial_shared_words:
                 continue
             actor = sorted(shared_actor, key=lambda n: (-len(n), n))[0]
             if actor not in best or similarity > best[actor][0]:
-                best[actor] = (similarity, i, j)
+                best[actor] = (similarity, i, j, 0)
     groups = []
-    for actor, (similarity, i, j) in sorted(best.items()):
+    for actor, (similarity, i, j, split) in sorted(best.items()):
         question = f"Does {actor} deny what another source states?"
-        groups.append(Group(Conflict("denial", actor, "", question), i, (j,), similarity, frozenset({i, j})))
+        if pool.candidates[i].paragraph.doc_id == pool.candidates[j].paragraph.doc_id:
+            question = f"Does {actor} deny what is said of them?"
+        conflict = Conflict("denial", actor, "", question)
+        groups.append(Group(conflict, i, (j,), similarity, frozenset({i, j}), split))
     return groups
+
+
+def _counterclaims(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> list[Group]:
+    """A statement, then another actor's answer to it in the next sentence: "Some 270 hunts met legally ...
+    But the League Against Cruel Sports claimed the new act had been broken"."""
+    best: dict[str, tuple[float, int, int]] = {}
+    for j, c in enumerate(pool.candidates):
+        text = c.text
+        actors = names[j] & can_deny if can_deny else names[j]
+        for start, end in sentence_spans(text)[1:]:
+            sentence = text[start:end]
+            opening = vocab.CONTRAST.match(sentence)
+            if opening is None:
+                continue
+            head = sentence[opening.end() :]
+            verb = re.search(rf"\b{vocab.REPORTING}", head)
+            if verb is None or len(head[: verb.start()].split()) > vocab.DENIER_WINDOW:
+                continue
+            speakers = _named(head[: verb.start()], actors)
+            before = text[:start]
+            if not speakers or any(_speaks(before, a) for a in speakers) or vocab.DENIAL.search(sentence):
+                continue  # the same actor speaking on, or a denial (found as such)
+            name_stems = {w for n in names[j] for w in terms(n)}
+            shared = (set(terms(before)) & set(terms(head[verb.end() :]))) - name_stems
+            if len({w for w in shared if len(w) > 2}) < pool.thresholds.denial_shared_words:
+                continue
+            actor = sorted(speakers, key=lambda n: (-len(n), n))[0]
+            if actor not in best or pool.score[j] > best[actor][0]:
+                best[actor] = (pool.score[j], j, start)
+    return [
+        Group(Conflict("counterclaim", actor, "", f"Does {actor} dispute this?"), j, (j,), score, frozenset({j}), split)
+        for actor, (score, j, split) in sorted(best.items())
+    ]
+
+
+def _denied_words(text: str) -> set[str]:
+    """The content words of what a sentence denies: from each denial verb to the end of its clause.
+
+    "rejected the idea Mr X posed a threat, and queried why ...": the idea, not what he queried. Titles
+    ("Mr") are not content.
+    """
+    found: set[str] = set()
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        for verb in vocab.DENIAL.finditer(sentence):
+            clause = re.split(r"[,;:]|\s(?:and|but|while|whereas)\s", sentence[verb.end() :], maxsplit=1)[0]
+            found |= {w for w in terms(clause) if len(w) > 2}
+    return found
+
+
+def _said_earlier(pool: Pool, j: int, denied: set[str]) -> int | None:
+    """The earlier candidate of j's document that says most of what j denies, if one says enough of it.
+
+    This only chooses what the denial is quoted against; that it is a denial of the sentence before it
+    was settled already (_denial_of_the_sentence_before).
+    """
+    here = pool.candidates[j]
+    best: tuple[int, float, int] | None = None
+    for i, c in enumerate(pool.candidates):
+        if c.paragraph.doc_id != here.paragraph.doc_id or (c.paragraph.start, c.start) >= (
+            here.paragraph.start,
+            here.start,
+        ):
+            continue
+        if c.overlaps(here) or vocab.DENIAL.search(c.text):
+            continue
+        shared = len({w for w in pool.words[i] & denied if len(w) > 2})
+        similarity = float(pool.similarity[i, j])
+        if shared < pool.thresholds.denial_shared_words:
+            continue  # the words denied are the evidence: a sentence and the denial of it need not read alike
+        if best is None or (shared, similarity, -i) > best:
+            best = (shared, similarity, -i)
+    return None if best is None else -best[2]
+
+
+def _denial_of_the_sentence_before(text: str) -> int:
+    """Where a stretch's later sentence denies what its earlier one states ("He accused the party of a deal.
+    But the claim was denied by UKIP"): the offset of the denying sentence, or 0."""
+    spans = sentence_spans(text)
+    for start, end in spans[1:]:
+        sentence = text[start:end]
+        verb = vocab.DENIAL.search(sentence)
+        if verb is None:
+            continue
+        near = sentence[max(0, verb.start() - 40) : verb.end() + 40]
+        if vocab.CLAIM_NOUN.search(near) and not vocab.DENIAL.search(text[:start]):
+            return start
+    return 0
 
 
 def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
     """One source's word against another's negated form of it, in sentences about the same thing."""
     texts = [c.text for c in pool.candidates]
-    words = [set(re.findall(r"[a-z][a-z-]+", t.lower())) for t in texts]
+    # An adverb says the same of an act as its adjective of a state: "met legally" / "is illegal".
+    words = [{w[:-2] if w.endswith("lly") else w for w in re.findall(r"[a-z][a-z-]+", t.lower())} for t in texts]
     best: dict[tuple[str, str], tuple[float, int, int]] = {}
     for j, negated in enumerate(words):
         opposites = {
@@ -406,6 +584,10 @@ def _polarities(pool: Pool, cross: np.ndarray) -> list[Group]:
                     continue
                 if not (_predicate(texts[i], word) and _predicate(texts[j], antonym)):
                     continue  # "legal options" and "illegal hunting" name kinds; "the law is (un)clear" states
+                if _changed(texts[i], word) or _changed(texts[j], antonym):
+                    continue  # "is now illegal": a change over time, which the sources agree on
+                if any(vocab.HEDGED.search(x[:1].lower() + x[1:]) for x in (texts[i], texts[j])):
+                    continue  # "would meet legally", "expected to hunt illegally": forecasts, not statements
                 key = (word, antonym)
                 if key not in best or similarity > best[key][0]:
                     best[key] = (similarity, i, j)
@@ -419,8 +601,14 @@ _COPULA = r"(?:is|was|are|were|be|been|being|remains?|remained|seems?|appears?)"
 
 
 def _predicate(text: str, word: str) -> bool:
-    """The word is said of something ("the law is very clear", "was itself invalid"), not used as a label."""
-    return re.search(rf"\b{_COPULA}\s+(?:[a-z]+\s+){{0,2}}{re.escape(word)}\b", text, re.I) is not None
+    """The word is said of something ("the law is very clear", "was itself invalid", "met legally"), not a label."""
+    said = re.search(rf"\b{_COPULA}\s+(?:[a-z]+\s+){{0,2}}{re.escape(word)}\b", text, re.I)
+    return said is not None or re.search(rf"\b{re.escape(word)}ly\b", text, re.I) is not None
+
+
+def _changed(text: str, word: str) -> bool:
+    """The word is said to hold from now on ("is now illegal", "no longer legal"): a change, not a dispute."""
+    return re.search(rf"\b{vocab.CHANGE_OF_STATE}\s+(?:[a-z]+\s+)?{re.escape(word)}", text, re.I) is not None
 
 
 def _restates(claim: str, denial: str, overlap: float) -> bool:

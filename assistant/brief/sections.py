@@ -18,6 +18,9 @@ FIGURE_TYPES = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 # Honorifics dropped from a name, so that "Mr Khodorkovsky" is "Khodorkovsky".
 _HONORIFICS = re.compile(r"^(?:the|mr|mrs|ms|miss|dr|sir|lord|lady|prof|professor)\.?\s+", re.I)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+# "Mr Kilroy-Silk", "Lord Goldsmith": a name after a personal title is a person's, whatever the tagger says
+# (the small model tags some people ORG or GPE).
+_TITLED = re.compile(r"(?:^|\b)(?:mr|mrs|ms|miss|dr|sir|lord|lady|baroness|prof|professor)\.?\s+$", re.I)
 
 SECTION_LIMITS = {"bottom_line": 3, "key_facts": 4, "who": 4, "timeline": 4, "risks": 2, "open_questions": 3}
 
@@ -54,6 +57,11 @@ class Selection:
 def actor_name(text: str) -> str:
     """An entity's text as a name: honorific, article and possessive dropped ("Mr Putin's" -> "Putin")."""
     name = " ".join(text.split())
+    words = name.split()
+    # "Lib Dem MP Lembit Opik", "MEP Nigel Farage": the role before a name is not part of it.
+    roles = [k for k, w in enumerate(words[:-1]) if w in vocab.ROLE_TITLES]
+    if roles and words[roles[-1] + 1][:1].isupper():
+        name = " ".join(words[roles[-1] + 1 :])
     name = _POSSESSIVE.sub("", _HONORIFICS.sub("", name)).strip(" .,\"“”'‘’()")
     return name if name[:1].isupper() and any(ch.isalpha() for ch in name) else ""
 
@@ -80,10 +88,17 @@ def actors(pool: Pool) -> list[Actor]:
     # start of a phrase ("Party", "Defence"), not an actor.
     lowered = {w for c in pool.candidates for w in re.findall(r"\b[a-z][a-z-]+\b", c.text)}
     for i, found in enumerate(pool.entities):
+        text = pool.candidates[i].text
         for entity in found:
             name = actor_name(entity.text) if entity.label in ACTOR_TYPES else ""
+            if name in vocab.ROLE_TITLES:
+                continue  # "MEP" alone is a role, not an actor
             if name and not (" " not in name and name.lower() in lowered):
-                mentions.setdefault(name, []).append((i, entity.label))
+                titled = _TITLED.search(text[max(0, entity.start - 12) : entity.start]) or _HONORIFICS.match(
+                    entity.text
+                )
+                label = "PERSON" if titled and not entity.text.lower().startswith("the ") else entity.label
+                mentions.setdefault(name, []).append((i, label))
 
     # Fold a name into the longest name that holds its words in a row ("Kilroy", "Robert Kilroy Silk" ->
     # "Robert Kilroy-Silk"): people are named in full once, then by part of the name.
