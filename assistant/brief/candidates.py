@@ -203,6 +203,7 @@ def _without_repeats(
     for i, c in enumerate(found):
         if not any(
             found[j].paragraph.doc_id == c.paragraph.doc_id
+            and not found[j].overlaps(c)  # a sentence quoted with the one before it repeats nothing
             and similarity[i, j] >= t.duplicate_alone
             and len(words[i] & words[j]) / max(len(words[i] | words[j]), 1) >= t.duplicate_overlap
             for j in kept

@@ -446,9 +446,13 @@ def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> lis
             if not shared_actor:
                 continue
             similarity = float(pool.similarity[i, j])
-            name_stems = {s for n in names[j] for s in terms(n)}
-            shared = (pool.words[i] & denied[j]) - name_stems
+            # What is denied must be what the statement says: words of the denied clause in common, other
+            # than the denier's name, and one of them not a name at all ("a front", not only "Kilroy-Silk").
+            shared = (pool.words[i] & denied[j]) - {s for n in deniers[j] for s in terms(n)}
+            content = shared - {s for n in names[j] for s in terms(n)}
             if similarity < pool.thresholds.denial_similarity or len(shared) < pool.thresholds.denial_shared_words:
+                continue
+            if not content:
                 continue
             actor = sorted(shared_actor, key=lambda n: (-len(n), n))[0]
             if actor not in best or similarity > best[actor][0]:
