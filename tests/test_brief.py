@@ -693,3 +693,16 @@ def test_every_brief_threshold_is_a_settings_field_with_its_default_in_env_examp
         field = Settings.model_fields[PREFIX + f.name]
         assert field.description, f.name
         assert f"BRIEFING_{(PREFIX + f.name).upper()}={field.default}" in example, f.name
+
+
+def test_an_actor_quoted_once_ranks_above_a_place_named_in_two_reports(embedder: Embedder) -> None:
+    docs = {
+        "a.txt": ["Hunts met across Leicestershire on Saturday, the first day of the ban on hunting with dogs."],
+        "b.txt": [
+            "Police in Leicestershire watched the hunts on Saturday and made no arrests under the new law.",
+            "The ban cannot be enforced by the police, Richard Dodd, the hunt's spokesman, said on Saturday.",
+        ],
+    }
+    actors = list(_fixture_brief(embedder, docs).actors)
+    assert "Richard Dodd" in actors and "Leicestershire" in actors
+    assert actors.index("Richard Dodd") < actors.index("Leicestershire")

@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
+from assistant.brief.sections import speaks
 from assistant.brief.thresholds import DEFAULT, Thresholds
 from index.retrieve import STOPWORDS, terms
 from index.sentences import sentence_spans
@@ -409,15 +410,6 @@ def _mentions(text: str, name: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"\b{re.escape(name.split()[-1])}\b", text))
 
 
-def _speaks(text: str, actor: str) -> bool:
-    """The actor is the one speaking in this sentence ("..., Alun Michael has said"): they do not deny themselves."""
-    surname = re.escape(actor.split()[-1])
-    return bool(
-        re.search(rf"\b{surname}\b(?:\s+\S+){{0,2}}?\s+{vocab.REPORTING}", text)
-        or re.search(rf"{vocab.REPORTING}\s+(?:\S+\s+){{0,2}}?{surname}\b", text)
-    )
-
-
 def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> list[Group]:
     """A statement and its denial or correction by the actor it is about: in another document, or the same one
     (reports often carry both sides: "He accused the party of a deal ... But the claim was denied by UKIP")."""
@@ -442,7 +434,7 @@ def _denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> lis
                 continue
             if j in pool.duplicates[i] or _restates(texts[i], texts[j], pool.thresholds.restated_overlap):
                 continue  # the denying sentence quoted with its neighbour restates the claim: no conflict
-            shared_actor = {a for a in names[i] & deniers[j] if not _speaks(texts[i], a)}
+            shared_actor = {a for a in names[i] & deniers[j] if not speaks(texts[i], a)}
             if not shared_actor:
                 continue
             similarity = float(pool.similarity[i, j])
@@ -485,7 +477,7 @@ def _counterclaims(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) 
                 continue
             speakers = _named(head[: verb.start()], actors)
             before = text[:start]
-            if not speakers or any(_speaks(before, a) for a in speakers) or vocab.DENIAL.search(sentence):
+            if not speakers or any(speaks(before, a) for a in speakers) or vocab.DENIAL.search(sentence):
                 continue  # the same actor speaking on, or a denial (found as such)
             name_stems = {w for n in names[j] for w in terms(n)}
             shared = (set(terms(before)) & set(terms(head[verb.end() :]))) - name_stems

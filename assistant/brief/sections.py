@@ -56,7 +56,7 @@ class Selection:
 
 def actor_name(text: str) -> str:
     """An entity's text as a name: honorific, article and possessive dropped ("Mr Putin's" -> "Putin")."""
-    name = " ".join(text.split())
+    name = re.split(r"\s[-–—]\s", " ".join(text.split()))[0]  # "Alan Milburn - the" is "Alan Milburn"
     words = name.split()
     # "Lib Dem MP Lembit Opik", "MEP Nigel Farage": the role before a name is not part of it.
     roles = [k for k, w in enumerate(words[:-1]) if w in vocab.ROLE_TITLES]
@@ -75,6 +75,7 @@ class Actor:
     documents: int
     paragraphs: int
     mentions: tuple[int, ...]  # candidates that name it
+    voiced: int = 0  # candidates where it is the one speaking ("..., John Jackson said")
 
 
 def actors(pool: Pool) -> list[Actor]:
@@ -140,12 +141,25 @@ def actors(pool: Pool) -> list[Actor]:
 
 
 # Places and nationalities are named in nearly every report ("UK", "British"): they count half as much
-# as the people and organisations that act in the story.
+# as the people and organisations that act in the story; one that speaks in it (is quoted) counts as named
+# in one more document: a spokesman quoted once is an actor, a county named twice is a setting.
 _SETTING_WEIGHT = {"GPE": 0.5, "NORP": 0.5}
+_SPEAKER_WEIGHT = 1.0
 
 
 def _rank(actor: Actor) -> tuple[float, int, str]:
-    return (-actor.documents * _SETTING_WEIGHT.get(actor.label, 1.0), -actor.paragraphs, actor.name)
+    weight = actor.documents * _SETTING_WEIGHT.get(actor.label, 1.0) + _SPEAKER_WEIGHT * (actor.voiced > 0)
+    return (-weight, -actor.paragraphs, actor.name)
+
+
+def speaks(text: str, actor: str) -> bool:
+    """The actor is the one speaking in this sentence ("..., Alun Michael has said", "said Mr Dodd")."""
+    surname = re.escape(actor.split()[-1])
+    return bool(
+        re.search(rf"\b{surname}\b(?:\s+\S+){{0,2}}?\s+{vocab.REPORTING}", text)
+        or re.search(rf"\b{surname}\b,[^,.;:]{{1,80}},\s+{vocab.REPORTING}", text)  # "Dodd, the hunt's spokesman, said"
+        or re.search(rf"\b(?:said|says|added)\s+(?:\S+\s+){{0,2}}?{surname}\b", text)
+    )
 
 
 def mentions(pool: Pool, found: list[Actor]) -> list[set[str]]:
@@ -180,7 +194,8 @@ def with_mentions(found: list[Actor], named: list[set[str]], pool: Pool) -> list
         at = rows.get(actor.name, list(actor.mentions))
         documents = len({pool.candidates[i].paragraph.doc_id for i in at})
         paragraphs = len({pool.candidates[i].paragraph.id for i in at})
-        ranked.append(Actor(actor.name, actor.label, documents, paragraphs, tuple(at)))
+        voiced = sum(speaks(pool.candidates[i].text, actor.name) for i in at)
+        ranked.append(Actor(actor.name, actor.label, documents, paragraphs, tuple(at), voiced))
     return sorted(ranked, key=_rank)
 
 
@@ -198,7 +213,9 @@ def who(pool: Pool, selection: Selection, found: list[Actor]) -> list[tuple[int,
             early = at is not None and len(pool.candidates[i].text[:at].split()) <= pool.thresholds.actor_opening_words
             return pool.score[i] + (0.1 if early else 0.0)
 
-        for i in sorted(actor.mentions, key=lambda i: (-role(i), i)):
+        # A sentence that names them as the reader will see them named ("Jinping" for Xi Jinping, not "Xi's").
+        named = [i for i in actor.mentions if _first_mention(pool.candidates[i].text, variants) is not None]
+        for i in sorted(named, key=lambda i: (-role(i), i)):
             if selection.admits(i, chosen):
                 selection.take(i, chosen)
                 rows.append((i, actor.name))
