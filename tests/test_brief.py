@@ -706,3 +706,23 @@ def test_an_actor_quoted_once_ranks_above_a_place_named_in_two_reports(embedder:
     actors = list(_fixture_brief(embedder, docs).actors)
     assert "Richard Dodd" in actors and "Leicestershire" in actors
     assert actors.index("Richard Dodd") < actors.index("Leicestershire")
+
+
+def test_a_bare_year_of_history_does_not_date_an_undated_day(embedder: Embedder) -> None:
+    docs = {
+        "a.txt": [
+            "Campaigners say the 1949 Parliament Act used to pass the hunting law was itself invalid.",
+            "The ban on hunting with dogs comes into force on 18 February, the government said.",
+        ],
+        "b.txt": [
+            "The Court of Appeal heard the challenge to the hunting ban on 3 February 2005 in London.",
+            "Hunts met across England on 19 February 2005, the first day of the hunting ban.",
+        ],
+        "c.txt": [
+            "Thousands of hunt supporters marched in the rain across the Welsh hills with their hounds.",
+            "Police in Devon made two arrests on 20 February 2005 after a hunt was accused of chasing a fox.",
+            "Ministers said on 21 February 2005 that the police would enforce the hunting ban in full.",
+        ],
+    }
+    labels = [c.label for c in _fixture_brief(embedder, docs).section("timeline").claims]
+    assert labels and not any("February 1949" in label for label in labels), labels

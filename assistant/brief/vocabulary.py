@@ -45,7 +45,7 @@ DANGLING_OPENERS = {
     *("he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "this", "that", "these", "those"),
     *("however", "but", "and", "also", "yet", "meanwhile", "instead", "so", "still", "nonetheless", "such"),
     *("nevertheless", "moreover", "furthermore", "besides", "otherwise", "thus", "hence", "then", "there"),
-    *("here", "both", "which", "whom", "whose", "likewise", "similarly", "too"),
+    *("here", "both", "which", "whom", "whose", "likewise", "similarly", "too", "others", "another"),
 }
 _FIRST_WORD = re.compile(r"[\"“‘'(]*([A-Za-z]+)")
 
@@ -66,10 +66,9 @@ BOILERPLATE = re.compile(
 # --- sections.py: actors ---------------------------------------------------------------------------
 
 # Role abbreviations and titles written before a name ("MEP Nigel Farage", "Lib Dem MP Lembit Opik").
-ROLE_TITLES = {
-    *("MP", "MPs", "MEP", "MSP", "AM", "MLA", "PM", "CEO", "Senator", "Sen", "Rep", "Governor", "Mayor"),
-    *("President", "Chancellor", "Minister", "Secretary", "Spokesman", "Spokeswoman", "Chairman", "Chief"),
-}
+# Abbreviations only: "Chief" or "Secretary" stand inside the names of bodies ("Association of Chief Police
+# Officers"), and are not cut from them.
+ROLE_TITLES = {"MP", "MPs", "MEP", "MEPs", "MSP", "AM", "MLA", "PM", "CEO"}
 
 # --- sections.py: open questions -------------------------------------------------------------------
 
