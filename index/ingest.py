@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -86,9 +85,9 @@ def ingest(
             mine = vectors[paragraph_rows : paragraph_rows + len(paragraphs)]
             theirs = vectors[excerpt_row[excerpt_rows : excerpt_rows + len(excerpts)]]
             paragraph_rows, excerpt_rows = paragraph_rows + len(paragraphs), excerpt_rows + len(excerpts)
-            # A paragraph's only excerpt is the paragraph itself: its vector is no stand-in, nothing to redo.
-            sentences = Counter(e.paragraph_id for e in excerpts)
-            flags = tuple(e.paragraph_id in short and sentences[e.paragraph_id] > 1 for e in excerpts)
+            # Even a paragraph's only excerpt is flagged: its row holds the heading-prefixed paragraph's
+            # vector, and briefs chose differently by it (tests/test_brief.py, the H200 topic brief).
+            flags = tuple(e.paragraph_id in short for e in excerpts)
             pending.append(EmbeddedDocument(document, tuple(paragraphs), mine, tuple(excerpts), theirs, flags))
             rows += len(paragraphs) + len(excerpts)
             (added if new else updated).append(document.id)
