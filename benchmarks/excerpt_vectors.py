@@ -45,6 +45,18 @@ INF = 10**9
 
 
 def suite_paths(name: str, scratch: Path) -> tuple[Path, Path]:
+    if name == "bbc":  # six BBC articles and their questions (benchmarks/bbc_benchmark.py), not developed on
+        import shutil
+
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from bbc_benchmark import ARTICLES
+        from squad import SHARED
+
+        corpus = scratch / "bbc"
+        corpus.mkdir()
+        for article in ARTICLES:
+            shutil.copy(SHARED / "data" / "bbc" / article, corpus / article.replace("/", "-"))
+        return corpus, REPO / "benchmarks" / "bbc_questions.jsonl"
     if name == "eval-scale":  # synthetic, not developed on: 41 files x 16 short paragraphs (benchmarks/eval_scale.py)
         sys.path.insert(0, str(REPO / "benchmarks"))
         from eval_scale import write_corpus

@@ -26,10 +26,11 @@ EMBED_GROUP = 1024
 # vector, flagged "shared"; the answerer's sentence vectors for them are embedded when a question
 # first quotes from them (index/store.py, ParagraphStore.excerpts). benchmarks/excerpt_vectors.py,
 # every excerpt embedded -> under 64 sharing: recall@5 seeds 0.984 -> 0.984, squad-heldout 0.923 ->
-# 0.928, synthetic eval-scale (not used to choose) 0.975 -> 1.000; word pieces -22%/-1%/-29%
-# (48: seeds 0.969; 96: 0.938; every excerpt sharing: 0.891). Embedding every excerpt of the top
-# passages at question time instead: 85-582 ms per ask.
-EXCERPT_MIN_TOKENS = 64
+# 0.928, synthetic eval-scale 0.975 -> 1.000 (pieces -22%/-1%/-29%), but BBC (six articles, 21
+# answerable questions, not developed on) 0.905 -> 0.857 at -5% pieces, and asks ~15 ms slower on
+# paragraphs not quoted before (benchmarks/scale.py, 31k paragraphs). So 0, every excerpt embedded,
+# is the default. Embedding every excerpt of the top passages at question time: 83-582 ms per ask.
+EXCERPT_MIN_TOKENS = 0
 
 
 def ingest(

@@ -415,15 +415,15 @@ LONG = (
 )
 
 
-def test_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the_answerer_gets_their_own(
-    library: Library, tmp_path: Path, embedder: Embedder
+def test_with_a_minimum_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the_answerer_gets_their_own(
+    library: Library, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(index.ingest, "EXCERPT_MIN_TOKENS", 64)
     folder = tmp_path / "mixed"
     folder.mkdir()
     short = "The ferry leaves every hour. Tickets cost four pounds."
     (folder / "harbour.md").write_text(f"# Harbour\n\n{LONG}\n\n{short}\n", encoding="utf-8")
-    minimum = index.ingest.EXCERPT_MIN_TOKENS
-    assert embedder.count_tokens(LONG) >= minimum > embedder.count_tokens(short)
+    assert embedder.count_tokens(LONG) >= 64 > embedder.count_tokens(short)
 
     library.index([folder])
 
@@ -438,6 +438,14 @@ def test_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the_answerer_gets_
     assert [flag for flag, _ in by_paragraph[long_id]] == [0, 0, 0, 0]
     for excerpt, vector in library.store.excerpts([long_id, short_id]):
         assert np.allclose(vector, embedder.embed([excerpt.text])[0], atol=1e-5), excerpt.text
+
+
+def test_by_default_every_excerpt_row_holds_its_own_vector(seeded_library: Library, embedder: Embedder) -> None:
+    rows = seeded_library.store._excerpts.get(include=["metadatas", "documents", "embeddings"], limit=20)
+
+    assert rows["ids"] and all(meta["shared"] == 0 for meta in rows["metadatas"])
+    own = embedder.embed(list(rows["documents"]))
+    assert np.allclose(np.asarray(rows["embeddings"]), own, atol=1e-5)
 
 
 def test_excerpts_are_stored_for_every_paragraph_as_its_quotable_spans(seeded_library: Library) -> None:
