@@ -101,9 +101,10 @@ def run_tests(tree: Path, test_ids: list[str], timeout: float) -> dict[str, str]
 
 
 def _assertion_line(message: str, text: str) -> str:
+    # junit's message is the exception that ended the test (the last of a chain); else the first "E" line.
     lines = [line[2:].strip() for line in text.splitlines() if line.startswith("E ")]
-    first = lines[0] if lines else message.splitlines()[0] if message else "failed"
-    return first[:160]
+    first = message.splitlines()[0] if message.strip() else lines[0] if lines else "failed"
+    return first.replace("|", "/")[:160]
 
 
 def _lookup(results: dict[str, str], test_id: str) -> str:
