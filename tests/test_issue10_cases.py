@@ -207,16 +207,21 @@ def _state(data: Path) -> tuple[str, object]:
     asked = briefing(data, "ask", "What is the vault code of the harbour office?", "--json", "--collection", "cases")
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
-    return listed.stdout, (answer["answer"], [(c["paragraph_id"], c["text"]) for c in answer["citations"]])
+    cited = [(c["paragraph_id"], c["text"]) for c in answer["citations"]]
+    # the ranking shows what the keyword index holds: a stale one ranks paragraph ids by their old words
+    ranked = [(p["paragraph_id"], p["lexical"], p["text"]) for p in answer["passages"]]
+    return listed.stdout, (answer["answer"], cited, ranked)
 
 
 def test_case3_a_kill_at_any_write_step_of_an_edit_then_a_rerun_reaches_the_uninterrupted_store(
     tmp_path: Path,
 ) -> None:
-    def corpus(at: Path, code: str) -> Path:
+    def corpus(at: Path, code: str, edited: bool) -> Path:
         at.mkdir(parents=True, exist_ok=True)
+        # the edit puts a paragraph first, so every later paragraph's id now names other words
+        first = "The harbour office was repainted blue in April by the city works team.\n\n" if edited else ""
         (at / "harbour.txt").write_text(
-            f"Harbour office\n\nThe vault code of the harbour office is {code}.\n\n"
+            f"Harbour office\n\n{first}The vault code of the harbour office is {code}.\n\n"
             "The harbour office opens at nine and closes at five.\n",
             encoding="utf-8",
         )
@@ -224,7 +229,9 @@ def test_case3_a_kill_at_any_write_step_of_an_edit_then_a_rerun_reaches_the_unin
         return at
 
     control = tmp_path / "control"
-    done = briefing(control / "data", "index", str(corpus(control / "corpus", "WALRUS-5150")), "--collection", "cases")
+    done = briefing(
+        control / "data", "index", str(corpus(control / "corpus", "WALRUS-5150", edited=True)), "--collection", "cases"
+    )
     assert done.returncode == 0, done.stderr
     expected = _state(control / "data")
     assert "WALRUS-5150" in str(expected[1])
@@ -233,12 +240,12 @@ def test_case3_a_kill_at_any_write_step_of_an_edit_then_a_rerun_reaches_the_unin
     broken: list[str] = []
     for kill_at in range(1, 40):
         case = tmp_path / f"kill{kill_at}"
-        folder = corpus(case / "corpus", "ORCA-2020")
+        folder = corpus(case / "corpus", "ORCA-2020", edited=False)
         data = case / "data"
         first = briefing(data, "index", str(folder), "--collection", "cases")
         assert first.returncode == 0, first.stderr
         briefing(data, "ask", "What is the vault code of the harbour office?", "--collection", "cases")  # warm caches
-        corpus(folder, "WALRUS-5150")
+        corpus(folder, "WALRUS-5150", edited=True)
         tally = case / "writes"
         killed = briefing(
             data,
