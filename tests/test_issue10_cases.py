@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,6 +87,14 @@ def briefing(
         text=True,
         timeout=timeout,
     )
+
+
+def finished(run: Callable[[], subprocess.CompletedProcess[str]]) -> subprocess.CompletedProcess[str] | None:
+    """The run, or None when it outlived its timeout (asserted on by the caller, with a sentence)."""
+    try:
+        return run()
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def free_port() -> int:
@@ -191,10 +199,8 @@ def test_case2_a_link_out_of_the_corpus_is_refused_with_a_line_and_never_indexed
 def test_case2_a_fifo_named_on_the_command_line_fails_at_once_instead_of_hanging(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
-    try:
-        run = briefing(tmp_path / "data", "index", str(fifo), "--collection", "cases", timeout=60)
-    except subprocess.TimeoutExpired as hung:
-        raise AssertionError("briefing index of a FIFO hung for 60 s") from hung
+    run = finished(lambda: briefing(tmp_path / "data", "index", str(fifo), "--collection", "cases", timeout=60))
+    assert run is not None, "briefing index of a FIFO hung for 60 s"
     assert run.returncode == 1
     assert "pipe.txt" in run.stdout + run.stderr
 
@@ -321,13 +327,13 @@ def _llm(url: str, timeout: str = "2") -> dict[str, str]:
 
 def test_case4_a_trickling_llm_is_cut_off_and_the_question_answered_extractively(seeded: Path) -> None:
     for url in endpoint(trickle=True):
-        try:
-            run = briefing(
+        run = finished(
+            lambda: briefing(
                 seeded, "ask", "Who announced the AI safety protocol?", "--mode", "llm", "--collection", "cases",
-                timeout=60, **_llm(url),
-            )  # fmt: skip
-        except subprocess.TimeoutExpired as hung:
-            raise AssertionError("ask --mode llm still waiting 60 s after a 2 s timeout") from hung
+                timeout=60, **_llm(url),  # noqa: B023 - called at once, inside the loop
+            )
+        )  # fmt: skip
+        assert run is not None, "ask --mode llm still waiting 60 s after a 2 s timeout"
         assert run.returncode == 0, run.stderr
         assert "[1]" in run.stdout
 
@@ -338,7 +344,7 @@ def test_case4_a_200_reply_of_the_wrong_shape_falls_back_instead_of_a_traceback(
             seeded, "ask", "Who announced the AI safety protocol?", "--mode", "llm", "--collection", "cases",
             timeout=120, **_llm(url, timeout="20"),
         )  # fmt: skip
-        assert "Traceback" not in run.stderr, run.stderr[-2000:]
+        assert "Traceback" not in run.stderr, run.stderr.strip().splitlines()[-1]
         assert run.returncode == 0 and "[1]" in run.stdout
 
 
@@ -358,12 +364,12 @@ def test_case5_a_file_over_the_size_bound_is_named_with_the_limit_instead_of_ind
     corpus.mkdir()
     paragraph = "The committee reviewed the harbour accounts and found the ledgers in order. " * 12
     (corpus / "huge.txt").write_text("Huge\n\n" + (paragraph + "\n\n") * 3000, encoding="utf-8")  # ~2.8 MB
-    try:
-        run = briefing(
+    run = finished(
+        lambda: briefing(
             tmp_path / "data", "index", str(corpus), "--collection", "cases", timeout=90, BRIEFING_MAX_FILE_MB="1"
         )
-    except subprocess.TimeoutExpired as busy:
-        raise AssertionError("a 2.8 MB file over a 1 MB bound was still being indexed after 90 s") from busy
+    )
+    assert run is not None, "a 2.8 MB file over a 1 MB bound was still being indexed after 90 s"
     assert run.returncode == 1
     out = run.stdout + run.stderr
     assert "huge.txt" in out and "BRIEFING_MAX_FILE_MB" in out
