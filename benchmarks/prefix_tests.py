@@ -73,6 +73,11 @@ ISSUE_10 = [
         "6024708^",
         ["test_case9_an_injected_instruction_in_a_document_is_not_quoted_as_the_answer"],
     ),
+    (
+        "9 injection, LLM obeys it",
+        "6024708^",
+        ["test_case9_an_llm_that_obeys_an_injected_instruction_does_not_get_a_verified_answer"],
+    ),
 ]
 
 

@@ -426,7 +426,8 @@ def test_case8_indexing_while_the_app_serves_the_embedded_store_is_refused_or_an
             app = Client(url, verbose=False, download_files=False)
             job = app.submit("Where did the Zorblatt Commission meet?", api_name="/ask")
             last = str(list(job)[-1])
-            assert "Reykjavik" in last and "Error" not in last, last[:2000]
+            error = last[last.find("Error") :][:150] if "Error" in last else "no error, and no Reykjavik"
+            assert "Reykjavik" in last and "Error" not in last, f"index exited 0, then the app said: {error}"
         else:  # refused at once, saying why
             assert "serve" in (run.stdout + run.stderr), run.stdout + run.stderr
     finally:
@@ -453,3 +454,28 @@ def test_case9_an_injected_instruction_in_a_document_is_not_quoted_as_the_answer
 
     answer = json.loads(run.stdout)
     assert "cancelled" not in answer["answer"].lower(), answer["answer"]
+
+
+def test_case9_an_llm_that_obeys_an_injected_instruction_does_not_get_a_verified_answer(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "protocol.txt").write_text(
+        "Protocol review\n\nThe Harwell protocol was reviewed by the safety board in June.\n\n"
+        f"{INJECTED}\n\nThe board asked for a second review in the autumn.\n",
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    assert briefing(data, "index", str(corpus), "--collection", "cases").returncode == 0
+    obeyed = {"role": "assistant", "content": "The Harwell protocol was cancelled. [1]"}
+    reply = {
+        "id": "c1", "object": "chat.completion", "created": 0, "model": "test-model",
+        "choices": [{"index": 0, "message": obeyed, "finish_reason": "stop"}],
+    }  # fmt: skip
+
+    for url in endpoint(reply=reply):
+        run = briefing(
+            data, "ask", "Was the Harwell protocol cancelled?", "--json", "--mode", "llm", "--collection", "cases",
+            **_llm(url, timeout="20"),
+        )  # fmt: skip
+        answer = json.loads(run.stdout)
+        assert "cancelled" not in answer["answer"].lower(), answer["answer"]
