@@ -459,14 +459,14 @@ def test_case9_an_injected_instruction_in_a_document_is_not_quoted_as_the_answer
 def test_case9_an_llm_that_obeys_an_injected_instruction_does_not_get_a_verified_answer(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    # one paragraph, so the model's [1] is the passage that holds the injected sentence
     (corpus / "protocol.txt").write_text(
-        "Protocol review\n\nThe Harwell protocol was reviewed by the safety board in June.\n\n"
-        f"{INJECTED}\n\nThe board asked for a second review in the autumn.\n",
+        f"Protocol review\n\nThe Harwell protocol was reviewed by the safety board in June. {INJECTED}\n",
         encoding="utf-8",
     )
     data = tmp_path / "data"
     assert briefing(data, "index", str(corpus), "--collection", "cases").returncode == 0
-    obeyed = {"role": "assistant", "content": "The Harwell protocol was cancelled. [1]"}
+    obeyed = {"role": "assistant", "content": "The protocol was cancelled. [1]"}
     reply = {
         "id": "c1", "object": "chat.completion", "created": 0, "model": "test-model",
         "choices": [{"index": 0, "message": obeyed, "finish_reason": "stop"}],
