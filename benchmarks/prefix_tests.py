@@ -63,6 +63,7 @@ ISSUE_10 = [
         "a810f54^",
         ["test_case7_two_folders_with_one_file_name_in_one_collection_keep_both_and_stay_unchanged"],
     ),
+    ("7 two uploads, one name", "b6577e8^", ["test_case7_two_uploads_with_one_name_in_one_call_are_both_kept"]),
     (
         "8 index while serving",
         "12fdecf^",

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
 REPO = Path(__file__).resolve().parent.parent  # the tree under test: its own assistant/ and index/
 SEEDS = REPO / "seeds"
@@ -408,6 +408,25 @@ def test_case7_two_folders_with_one_file_name_in_one_collection_keep_both_and_st
     listed = briefing(data, "documents", "--collection", "cases").stdout
     assert len([line for line in listed.splitlines() if "report.txt" in line]) == 2, listed
     assert all("updated" not in run.stdout.replace("0 updated", "") for run in runs[2:]), [r.stdout for r in runs]
+
+
+def test_case7_two_uploads_with_one_name_in_one_call_are_both_kept(tmp_path: Path) -> None:
+    first, second = tmp_path / "one" / "dup.txt", tmp_path / "two" / "dup.txt"
+    for file, text in ((first, "The first memo approves the dam."), (second, "The second memo rejects the dam.")):
+        file.parent.mkdir()
+        file.write_text(f"Memo\n\n{text}\n", encoding="utf-8")
+    data = tmp_path / "data"
+    server, url = serve(data)
+    try:
+        app = Client(url, verbose=False, download_files=False)
+        app.predict([handle_file(str(first)), handle_file(str(second))], api_name="/upload")
+    finally:
+        stop(server)
+    listed = briefing(data, "documents", "--collection", "cases").stdout
+    assert len([line for line in listed.splitlines() if "dup" in line]) == 2, listed
+    for question, answer in (("Which memo approves the dam?", "approves"), ("Which memo rejects the dam?", "rejects")):
+        asked = briefing(data, "ask", question, "--json", "--collection", "cases")
+        assert answer in json.loads(asked.stdout)["answer"], f"{question} {asked.stdout[:300]}"
 
 
 # --- case 8: index while serve runs on the embedded store -------------------------------------
