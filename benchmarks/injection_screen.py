@@ -1,8 +1,9 @@
 """How many ordinary excerpts the extractive answer's injection screen holds back (false positives).
 
-Every quotable excerpt (index/chunk.py's quote_spans) of the seeds and of BBC articles the classifier was
-not fitted on (even-numbered files; training/injection/train.py fits on odd ones) goes through
-assistant/injection.py's screen; prints the counts and each excerpt held back.
+Every quotable excerpt (index/chunk.py's quote_spans) of the seeds, of the held-out SQuAD eval
+corpus and of BBC articles the classifier was not fitted on (even-numbered files;
+training/injection/train.py fits on odd ones) goes through the screen the extractive answerer
+uses (assistant/injection.py); prints the counts and each excerpt held back.
 
     python benchmarks/injection_screen.py [--articles 200]
 """
@@ -44,7 +45,7 @@ def main() -> None:
         section: [f for f in sorted((SHARED / "bbc" / section).glob("*.txt")) if int(f.stem) % 2 == 0]
         for section in ("politics", "tech")
     }
-    runs = [("seeds", [REPO / "seeds"])]
+    runs = [("seeds", [REPO / "seeds"]), ("SQuAD held-out eval corpus", [REPO / "evals" / "squad-heldout" / "corpus"])]
     # one run per section: the two sections reuse file names (001.txt ...), so their ids would collide
     runs += [(f"BBC {section}", files[: args.articles // 2]) for section, files in even.items()]
     for name, paths in runs:
