@@ -2,8 +2,11 @@
 
 The articles stay in ../shared/data/bbc/ and are indexed into a temporary data folder. For each
 cluster the hand lists (actors, real disagreements, on-topic sub-topics) were written from reading
-the articles before the brief was first built on it. The "terror" cluster is held out: it was never
-looked at while the brief was developed.
+the articles before the brief was first built on it. The brief was developed on kilroy, hunting and the
+seeds. "terror" is held out: its disagreements were never looked at while the brief was developed.
+"blunkett" is the foreign cluster, picked and listed by reading after development and never run
+before its first scored brief. "feud" (25 articles) is there for the time per brief only: it has no
+hand lists. Each brief's time is measured after the models have loaded, on this machine's cores.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/brief_bbc.py [--show CLUSTER]
 """
@@ -34,11 +37,16 @@ class Cluster:
     name: str
     files: tuple[str, ...]  # under BBC (or the repo for the seeds)
     actors: dict[str, str]  # actor -> regex of the names it goes by
-    # Real disagreements found by reading: each a list of regexes that must all match the sides' texts.
+    # Real disagreements found by reading: two regexes, the first matching one side and the second another
+    # (a found disagreement whose one side holds both words is not the real one).
     disagreements: dict[str, tuple[str, ...]]
     subtopics: tuple[str, ...]
     held_out: bool = False
     root: Path = field(default=BBC)
+    # Picked after the brief was developed and never run while it was: its lists were written by
+    # reading before its first brief, so its row is the honest number on a corpus the brief has not seen.
+    foreign: bool = False
+    timing_only: bool = False  # a big cluster for the time per brief; no hand lists, its scores are not counted
 
 
 CLUSTERS = [
@@ -135,6 +143,73 @@ CLUSTERS = [
         held_out=True,
     ),
     Cluster(
+        "blunkett",  # David Blunkett resigns over his ex-lover's nanny's visa (politics, Nov 2004 - Jan 2005)
+        tuple(f"politics/{n}.txt" for n in ("028", "041", "046", "102", "112", "156", "166", "206", "248")),
+        {
+            "David Blunkett": r"Blunkett",
+            "Kimberly Quinn": r"Quinn",
+            "Leoncia Casalme": r"Casalme",
+            "Sir Alan Budd": r"Budd",
+            "Tony Blair": r"Blair",
+            "Mark Oaten": r"Oaten",
+            "Michael Howard": r"Howard",
+            "Sir John Gieve": r"Gieve",
+            "Dominic Grieve": r"Grieve",
+            "Home Office": r"Home Office",
+            "Liberal Democrats": r"Lib Dem|Liberal Democrat",
+            "Conservatives": r"Conservative|Tor(y|ies)",
+        },
+        {
+            # 102, 112, 046 (the visa was speeded up, the inquiry linked him) / 166, 102 (he denied it, told the truth)
+            "he fast-tracked the nanny's visa, or he denied it and raised it as a backlog": (
+                r"fast-track|speeded up|speeding up",
+                r"denied|told the truth|example of",
+            ),
+            # 112 (the son "whom he says he fathered") / 166 ("She denies he is Mr Blunkett's")
+            "Blunkett is the father of Mrs Quinn's son, or not": (r"fathered|says is his", r"denies he is"),
+            # 028, 156 (officials forgot, "collective failure" of memory) / 156 (Budd: nothing deliberately withheld)
+            "officials would not say what happened, or nobody withheld anything": (
+                r"forgotten|remember|memory|not prepared to say",
+                r"withheld",
+            ),
+            # 102, 028 (Howard, Oaten: another, judge-led inquiry) / 102 (Blair: a line drawn under it)
+            "a second, judge-led inquiry is needed, or a line drawn under it": (
+                r"another inquiry|judge-led|second inquiry",
+                r"drawn a line|line should be drawn|draw a line",
+            ),
+            # 102, 206 (Blair: integrity intact, no stain) / 206, 102 (Grieve: "scandalous"; Howard: "deceit")
+            "his integrity intact, or a scandal": (r"integrity|stain", r"scandalous|deceit|grubby"),
+        },
+        (
+            "the nanny's visa application",
+            "Sir Alan Budd's inquiry",
+            "calls for a judge-led inquiry",
+            "Blunkett's resignation as home secretary",
+            "opinion poll on the Blunkett affair",
+        ),
+        foreign=True,
+    ),
+    Cluster(
+        "feud",  # Blair and Brown's rivalry before the 2005 election: 25 articles, for the time per brief
+        tuple(
+            f"politics/{n}.txt"
+            for n in (
+                *("005", "095", "099", "107", "128", "218", "225", "251", "252", "253", "254", "255", "256"),
+                *("257", "258", "260", "262", "263", "264", "268", "274", "276", "402", "406", "021"),
+            )
+        ),
+        {},
+        {},
+        (
+            "the Blair and Brown rift",
+            "Labour party unity",
+            "Blair standing down as prime minister",
+            "Gordon Brown's Budget",
+            "the general election campaign",
+        ),
+        timing_only=True,
+    ),
+    Cluster(
         "seeds",
         ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt"),
         {
@@ -185,33 +260,25 @@ def main() -> None:
 
         named = " | ".join([*brief.actors, *(c.label for c in brief.section("who").claims)])
         found_actors = [a for a, pattern in cluster.actors.items() if re.search(pattern, named)]
-        dangling = [c.text for c in brief.claims if opens_dangling(c.text)]
+        # A denial quoted right after the statement it answers has the sentence before it on the page.
+        answered = {id(c) for d in brief.disagreements for c in d.contrary if _follows(d.asserted, c)}
+        dangling = [c.text for c in brief.claims if opens_dangling(c.text) and id(c) not in answered]
         conflicts = [d for d in brief.disagreements if d.is_conflict]
-        matched_real = {
-            real
-            for real, patterns in cluster.disagreements.items()
-            for d in conflicts
-            if all(re.search(p, " ".join(c.text for c in (d.asserted, *d.contrary)), re.I) for p in patterns)
-        }
-        correct = [
-            d
-            for d in conflicts
-            if any(
-                all(re.search(p, " ".join(c.text for c in (d.asserted, *d.contrary)), re.I) for p in patterns)
-                for patterns in cluster.disagreements.values()
-            )
-        ]
+        matched_real = {real for real, patterns in cluster.disagreements.items() for d in conflicts if _is(d, patterns)}
+        correct = [d for d in conflicts if any(_is(d, patterns) for patterns in cluster.disagreements.values())]
         refused = _refused(make_brief, NothingOnTopic, library, OFF_TOPIC)
         subtopics_refused = [t for t in cluster.subtopics if _refused(make_brief, NothingOnTopic, library, t)]
         pages, smallest = _pdf_pages_and_smallest_type(pdf)
+        scored = not cluster.timing_only
         rows.append(
             {
-                "cluster": cluster.name + (" (held out)" if cluster.held_out else ""),
+                "cluster": cluster.name + _role(cluster),
                 "articles": len(cluster.files),
-                "actors": f"{len(found_actors)}/{len(cluster.actors)} = {len(found_actors) / len(cluster.actors):.2f}",
+                "actors": _ratio(len(found_actors), len(cluster.actors)) if scored else "-",
                 "dangling": len(dangling),
-                "disagree R": f"{len(matched_real)}/{len(cluster.disagreements)}",
-                "disagree P": f"{len(correct)}/{len(conflicts)}",
+                "open questions": len(brief.section("open_questions").claims),
+                "disagree R": _ratio(len(matched_real), len(cluster.disagreements)) if scored else "-",
+                "disagree P": _ratio(len(correct), len(conflicts)) if scored else f"-/{len(conflicts)}",
                 "seconds": f"{seconds:.1f}",
                 "refuses off-topic": refused,
                 "sub-topics refused": len(subtopics_refused),
@@ -239,6 +306,36 @@ def main() -> None:
     print("|" + "---|" * len(headers))
     for row in rows:
         print("| " + " | ".join(str(row[h]) for h in headers) + " |")
+
+
+def _is(disagreement, patterns: tuple[str, ...]) -> bool:  # type: ignore[no-untyped-def]
+    """The found disagreement is the real one: its first pattern matches one side, its second another side."""
+    first, second = patterns
+    sides = [disagreement.asserted.text, *(c.text for c in disagreement.contrary)]
+    return any(
+        re.search(first, a, re.I) and re.search(second, b, re.I)
+        for x, a in enumerate(sides)
+        for y, b in enumerate(sides)
+        if x != y
+    )
+
+
+def _follows(asserted, contrary) -> bool:  # type: ignore[no-untyped-def]
+    """The contrary side is the sentence right after the asserted one, in the same paragraph."""
+    a, c = asserted.quotes[-1], contrary.quotes[0]
+    return a.paragraph.id == c.paragraph.id and not a.paragraph.text[a.end : c.start].strip()
+
+
+def _role(cluster: Cluster) -> str:
+    if cluster.held_out:
+        return " (held out)"
+    if cluster.foreign:
+        return " (foreign)"
+    return " (timing)" if cluster.timing_only else ""
+
+
+def _ratio(hit: int, of: int) -> str:
+    return f"{hit}/{of} = {hit / of:.2f}" if of else f"{hit}/0"
 
 
 def _refused(make_brief, nothing, library, topic: str) -> bool:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.brief import sections as pick
 from assistant.brief.candidates import Embed, Pool, Tag, paragraphs_to_read
-from assistant.brief.disagreements import MAX_DISAGREEMENTS, find_disagreements
+from assistant.brief.disagreements import find_disagreements
 from assistant.brief.fit import fit_to_page
 from assistant.brief.records import (
     SECTION_TITLES,
@@ -21,6 +21,7 @@ from assistant.brief.records import (
     NothingOnTopic,
     Rewrite,
 )
+from assistant.brief.thresholds import DEFAULT, Thresholds
 from assistant.brief.timeline import timeline
 from assistant.brief.topic import topic_paragraphs
 from index.entities import Tagger
@@ -46,16 +47,17 @@ def make_brief(
     a brief fits its page (the CLI and UI pass assistant.brief_render.fits_one_page); None fits anything.
     """
     topic = " ".join(topic.split()) if topic else None
+    thresholds = Thresholds.of(library.settings)
     if topic:
-        paragraphs = topic_paragraphs(library, topic)
+        paragraphs = topic_paragraphs(library, topic, thresholds)
         if not paragraphs:
             raise NothingOnTopic(topic)
     else:
         paragraphs = library.store.paragraphs()
         if not paragraphs:
             raise ValueError(f"the collection '{library.collection}' is empty; run `briefing index` first")
-    embed = _stored_first(library, paragraphs_to_read(paragraphs))
-    brief = brief_from_paragraphs(paragraphs, embed, topic=topic, fits=fits, tag=tag)
+    embed = _stored_first(library, paragraphs_to_read(paragraphs, thresholds.max_paragraphs))
+    brief = brief_from_paragraphs(paragraphs, embed, topic=topic, fits=fits, tag=tag, thresholds=thresholds)
     return brief if rewrite is None else rewritten(brief, rewrite, fits)
 
 
@@ -100,17 +102,19 @@ def brief_from_paragraphs(
     topic: str | None = None,
     fits: Fits | None = None,
     tag: Tag | None = None,
+    thresholds: Thresholds = DEFAULT,
 ) -> Brief:
     """Choose, section and cite the claims of a brief from these paragraphs; the same input gives the same brief."""
-    pool = Pool.build(paragraphs_to_read(paragraphs), embed, tag or _TAGGER.entities, topic)
+    t = thresholds
+    pool = Pool.build(paragraphs_to_read(paragraphs, t.max_paragraphs), embed, tag or _TAGGER.entities, topic, t)
     if topic and not pool.candidates:
         raise NothingOnTopic(topic)
     tagged = pick.actors(pool)
     named = pick.mentions(pool, tagged)
-    top = pick.with_mentions(tagged, named, pool)[: pick.MAX_ACTORS]
+    top = pick.with_mentions(tagged, named, pool)[: t.max_actors]
     can_deny = frozenset(a.name for a in tagged if a.label in pick.AGENT_TYPES)
     found = find_disagreements(pool, named, can_deny)
-    shown = found.groups[:MAX_DISAGREEMENTS]
+    shown = found.groups[: t.max_disagreements]
     disputed = {i for group in shown for i in group.involved}
     selection = pick.Selection(pool, disputed | {j for i in disputed for j in pool.duplicates[i]})
     chosen: dict[str, list[tuple[int, str]]] = {"bottom_line": [(i, "") for i in pick.bottom_line(pool, selection)]}
@@ -127,8 +131,8 @@ def brief_from_paragraphs(
         Disagreement(
             group.conflict.question,
             group.conflict.kind,
-            pool.claim(group.asserted, alone=True),
-            tuple(pool.claim(j, alone=True) for j in group.contrary),
+            pool.claim(group.asserted, alone=True, until=group.split),
+            tuple(pool.claim(j, alone=True, after=group.split) for j in group.contrary),
         )
         for group in shown
     )

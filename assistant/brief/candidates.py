@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.brief import vocabulary as vocab
 from assistant.brief.records import BriefClaim, Quote
+from assistant.brief.thresholds import DEFAULT, Thresholds
 from index.records import Entity, Paragraph
 from index.retrieve import terms
 from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
@@ -16,8 +17,6 @@ from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
 Embed = Callable[[list[str]], np.ndarray]
 Tag = Callable[[Sequence[str]], list[tuple[Entity, ...]]]
 
-MIN_WORDS = 7
-MAX_WORDS = 55
 CLAUSE_MIN_WORDS = 10  # an unpunctuated clause shorter than this joins the one before it
 CLAUSE_MAX_WORDS = 45
 CLAUSE_STUB_WORDS = 5  # ... unless it is a stub this short ahead of a name: then it opens the next one
@@ -73,7 +72,7 @@ def quotable_spans(text: str) -> list[tuple[int, int]]:
     return [(words[a][0], words[b - 1][1]) for a, b in merged]
 
 
-def standalone_spans(text: str) -> list[tuple[int, int]]:
+def standalone_spans(text: str, max_words: int = DEFAULT.max_words) -> list[tuple[int, int]]:
     """The quotable spans, each able to stand alone: one that opens on a pronoun or connective ("It had
     agreed...", "However, ...") carries the sentence before it, or is left out when it opens its paragraph."""
     spans = quotable_spans(text)
@@ -85,32 +84,29 @@ def standalone_spans(text: str) -> list[tuple[int, int]]:
         back = n - 1
         while back >= 0 and vocab.opens_dangling(text[spans[back][0] : spans[back][1]]):
             back -= 1
-        if back >= 0 and len(text[spans[back][0] : end].split()) <= MAX_WORDS:
+        if back >= 0 and len(text[spans[back][0] : end].split()) <= max_words:
             kept.append((spans[back][0], end))
     return kept
 
 
-def candidates(paragraphs: Sequence[Paragraph]) -> list[Candidate]:
+def candidates(paragraphs: Sequence[Paragraph], t: Thresholds = DEFAULT) -> list[Candidate]:
     """The claims the paragraphs could give: standalone sentences of reporting, not headers or boilerplate."""
     found: list[Candidate] = []
     for paragraph in paragraphs:
         if vocab.BOILERPLATE.search(paragraph.text) or paragraph.is_header:
             continue
-        for start, end in standalone_spans(paragraph.text):
+        for start, end in standalone_spans(paragraph.text, t.max_words):
             candidate = Candidate(paragraph, start, end)
-            if not MIN_WORDS <= candidate.words <= MAX_WORDS or candidate.text.rstrip("”\"'").endswith("?"):
+            if not t.min_words <= candidate.words <= t.max_words or candidate.text.rstrip("”\"'").endswith("?"):
                 continue  # fragments, run-ons and questions to the reader make poor claims
             found.append(candidate)
     return found
 
 
-MAX_PARAGRAPHS = 160  # a whole-corpus brief of a big corpus reads its most corpus-typical paragraphs only
-
-
-def paragraphs_to_read(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
-    """All paragraphs, or for a big corpus the MAX_PARAGRAPHS most corpus-typical, taken in turn from each document."""
+def paragraphs_to_read(paragraphs: Sequence[Paragraph], limit: int = DEFAULT.max_paragraphs) -> list[Paragraph]:
+    """All paragraphs, or for a big corpus the limit most corpus-typical, taken in turn from each document."""
     ordered = sorted(paragraphs, key=lambda p: (p.doc_id, p.start, p.id))
-    if len(ordered) <= MAX_PARAGRAPHS:
+    if len(ordered) <= limit:
         return ordered
     # Embedding every sentence of a big corpus would take minutes; a paragraph whose words many
     # documents share is about what the corpus is about, and costs nothing to find.
@@ -125,21 +121,16 @@ def paragraphs_to_read(paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
         by_doc.setdefault(p.doc_id, []).append((typical, p))
     queues = [sorted(rows, key=lambda r: (-r[0], r[1].id)) for _, rows in sorted(by_doc.items())]
     kept: list[Paragraph] = []
-    while len(kept) < MAX_PARAGRAPHS:
+    while len(kept) < limit:
         for queue in queues:
-            if queue and len(kept) < MAX_PARAGRAPHS:
+            if queue and len(kept) < limit:
                 kept.append(queue.pop(0)[1])
     return sorted(kept, key=lambda p: (p.doc_id, p.start, p.id))
 
 
 # Two documents state the same thing when their sentences share most content words and mean the same;
-# cosine alone is not enough ("would represent the first framework" vs "is the first ... signed": 0.82).
-DUPLICATE_OVERLAP = 0.50  # share of content words in common (Jaccard)
-DUPLICATE_SIMILARITY = 0.65  # ... together with at least this cosine
-DUPLICATE_ALONE = 0.90  # or a cosine this high on its own
-SUPPORT_BONUS = 0.06  # per further document that states the same thing
+# cosine alone is not enough (Settings.brief_duplicate_*).
 LONG_WORDS = 30  # past this many words a claim costs page space: a small penalty per word
-TOPIC_SENTENCE_FLOOR = 0.15  # in a topic brief, a sentence this far from the topic needs a topic word
 
 
 @dataclass
@@ -153,36 +144,50 @@ class Pool:
     entities: list[tuple[Entity, ...]]
     score: list[float]  # centrality (and topic relevance) plus support from other documents
     duplicates: list[list[int]]  # for each candidate, its closest restatement in each other document
+    thresholds: Thresholds
 
     @classmethod
-    def build(cls, paragraphs: Sequence[Paragraph], embed: Embed, tag: Tag, topic: str | None) -> Pool:
-        found = candidates(paragraphs)
+    def build(
+        cls, paragraphs: Sequence[Paragraph], embed: Embed, tag: Tag, topic: str | None, t: Thresholds = DEFAULT
+    ) -> Pool:
+        found = candidates(paragraphs, t)
         # One batch: the topic rides along with the sentences and comes back as the last row.
         texts = [c.text for c in found] + ([topic] if topic else [])
         embedded = embed(texts) if texts else np.zeros((0, 384), dtype=np.float32)
         vectors = embedded[: len(found)]
         words = [set(terms(c.text)) for c in found]
-        keep = _without_repeats(found, vectors @ vectors.T, words)
+        keep = _without_repeats(found, vectors @ vectors.T, words, t)
         relevance = np.zeros(len(found), dtype=np.float32)
         if topic:
             asked = set(terms(topic))
             relevance = vectors @ embedded[-1]
-            keep = [i for i in keep if relevance[i] >= TOPIC_SENTENCE_FLOOR or asked & words[i]]
+            keep = [i for i in keep if relevance[i] >= t.topic_sentence_floor or asked & words[i]]
         found, vectors = [found[i] for i in keep], vectors[keep]
         words, relevance = [words[i] for i in keep], relevance[keep]
         similarity = vectors @ vectors.T
         centrality = vectors @ centroid(found, vectors) if found else np.zeros(0)
         base = 0.4 * centrality + 0.6 * relevance if topic else centrality
-        duplicates = _duplicates(found, similarity, words)
+        duplicates = _duplicates(found, similarity, words, t)
         score = [
-            float(base[i]) + SUPPORT_BONUS * len(duplicates[i]) - 0.004 * max(0, c.words - LONG_WORDS)
+            float(base[i]) + t.support_bonus * len(duplicates[i]) - 0.004 * max(0, c.words - LONG_WORDS)
             for i, c in enumerate(found)
         ]
         entities = tag([c.text for c in found]) if found else []
-        return cls(found, vectors, similarity, words, entities, score, duplicates)
+        return cls(found, vectors, similarity, words, entities, score, duplicates, t)
 
-    def claim(self, i: int, alone: bool = False, label: str = "") -> BriefClaim:
-        """Candidate i as a claim quoting itself and, unless alone, its restatements in other documents."""
+    def claim(self, i: int, alone: bool = False, label: str = "", until: int = 0, after: int = 0) -> BriefClaim:
+        """Candidate i as a claim quoting itself and, unless alone, its restatements in other documents.
+
+        until or after (offsets into the candidate's text) quote only the part before or from there: one
+        side of a stretch that holds a statement and its denial.
+        """
+        if until or after:
+            c = self.candidates[i]
+            start, end = (c.start, c.start + until) if until else (c.start + after, c.end)
+            text = c.paragraph.text[start:end]
+            start, end = start + len(text) - len(text.lstrip()), end - len(text) + len(text.rstrip())
+            quote = Quote(c.paragraph, start, end)
+            return BriefClaim(quote.text, (quote,), label=label)
         backing = [i] if alone else [i, *self.duplicates[i]]
         quotes = tuple(
             Quote(self.candidates[j].paragraph, self.candidates[j].start, self.candidates[j].end) for j in backing
@@ -190,14 +195,17 @@ class Pool:
         return BriefClaim(self.candidates[i].text, quotes, label=label)
 
 
-def _without_repeats(found: Sequence[Candidate], similarity: np.ndarray, words: list[set[str]]) -> list[int]:
+def _without_repeats(
+    found: Sequence[Candidate], similarity: np.ndarray, words: list[set[str]], t: Thresholds
+) -> list[int]:
     """Indices of the candidates that do not repeat an earlier one of the same document (pull quotes)."""
     kept: list[int] = []
     for i, c in enumerate(found):
         if not any(
             found[j].paragraph.doc_id == c.paragraph.doc_id
-            and similarity[i, j] >= DUPLICATE_ALONE
-            and len(words[i] & words[j]) / max(len(words[i] | words[j]), 1) >= DUPLICATE_OVERLAP
+            and not found[j].overlaps(c)  # a sentence quoted with the one before it repeats nothing
+            and similarity[i, j] >= t.duplicate_alone
+            and len(words[i] & words[j]) / max(len(words[i] | words[j]), 1) >= t.duplicate_overlap
             for j in kept
         ):
             kept.append(i)
@@ -215,17 +223,19 @@ def centroid(found: Sequence[Candidate], vectors: np.ndarray) -> np.ndarray:
     return np.asarray(centre / max(float(np.linalg.norm(centre)), 1e-12), dtype=np.float32)
 
 
-def _duplicates(found: Sequence[Candidate], similarity: np.ndarray, words: list[set[str]]) -> list[list[int]]:
+def _duplicates(
+    found: Sequence[Candidate], similarity: np.ndarray, words: list[set[str]], t: Thresholds
+) -> list[list[int]]:
     rows: list[list[int]] = []
     docs = [c.paragraph.doc_id for c in found]
     for i in range(len(found)):
         best: dict[str, tuple[float, int]] = {}
-        for j in (int(k) for k in np.flatnonzero(similarity[i] >= DUPLICATE_SIMILARITY)):
+        for j in (int(k) for k in np.flatnonzero(similarity[i] >= t.duplicate_similarity)):
             if docs[j] == docs[i]:
                 continue
             overlap = len(words[i] & words[j]) / max(len(words[i] | words[j]), 1)
             closeness = float(similarity[i, j])
-            same = closeness >= DUPLICATE_ALONE or overlap >= DUPLICATE_OVERLAP
+            same = closeness >= t.duplicate_alone or overlap >= t.duplicate_overlap
             if same and (docs[j] not in best or closeness > best[docs[j]][0]):
                 best[docs[j]] = (closeness, j)
         rows.append([j for _, (_, j) in sorted(best.items())])

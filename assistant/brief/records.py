@@ -27,7 +27,7 @@ EMPTY_SECTION = "Nothing in the sources on this."
 # "do not contradict each other": the checks find some kinds of conflict, not every kind.
 NO_DISAGREEMENT = "No disagreement found."
 # Disagreement kinds; "rounding" is two figures that agree once rounded, shown so the reader need not wonder.
-CONFLICT_KINDS = ("negation", "unsettled", "numbers", "denial", "polarity")
+CONFLICT_KINDS = ("negation", "unsettled", "numbers", "denial", "counterclaim", "polarity")
 ROUNDING = "rounding"
 
 

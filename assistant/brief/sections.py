@@ -18,15 +18,11 @@ FIGURE_TYPES = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 # Honorifics dropped from a name, so that "Mr Khodorkovsky" is "Khodorkovsky".
 _HONORIFICS = re.compile(r"^(?:the|mr|mrs|ms|miss|dr|sir|lord|lady|prof|professor)\.?\s+", re.I)
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
+# "Mr Kilroy-Silk", "Lord Goldsmith": a name after a personal title is a person's, whatever the tagger says
+# (the small model tags some people ORG or GPE).
+_TITLED = re.compile(r"(?:^|\b)(?:mr|mrs|ms|miss|dr|sir|lord|lady|baroness|prof|professor)\.?\s+$", re.I)
 
 SECTION_LIMITS = {"bottom_line": 3, "key_facts": 4, "who": 4, "timeline": 4, "risks": 2, "open_questions": 3}
-MAX_ACTORS = 20  # names listed under "Who is involved"
-ACTOR_OPENING_WORDS = 8  # an actor named this early in a sentence is its subject: it states their role
-REDUNDANT_IN_SECTION = 0.70  # a claim this close to one already in its section adds nothing
-REDUNDANT_IN_BRIEF = 0.78  # ... or this close to one anywhere in the brief
-MMR_LAMBDA = 0.7  # bottom line: centrality against novelty (maximal marginal relevance)
-LEDE_BONUS = 0.05  # news writing says what happened first: an opening paragraph's sentence counts this much more
-BOTTOM_LINE_CHARS = 520  # the bottom line stops growing past this many characters
 
 
 @dataclass
@@ -39,11 +35,12 @@ class Selection:
 
     def admits(self, i: int, section: list[int]) -> bool:
         similarity = self.pool.similarity
+        t = self.pool.thresholds
         candidate = self.pool.candidates[i]
         return (
             i not in self.used
-            and not any(similarity[i, j] >= REDUNDANT_IN_SECTION for j in section)
-            and not any(similarity[i, j] >= REDUNDANT_IN_BRIEF for j in self.picked)
+            and not any(similarity[i, j] >= t.redundant_in_section for j in section)
+            and not any(similarity[i, j] >= t.redundant_in_brief for j in self.picked)
             # nor a sentence already quoted, or restated by a quoted one, in a longer or shorter stretch
             and not any(candidate.overlaps(self.pool.candidates[j]) for j in self.used)
         )
@@ -59,7 +56,12 @@ class Selection:
 
 def actor_name(text: str) -> str:
     """An entity's text as a name: honorific, article and possessive dropped ("Mr Putin's" -> "Putin")."""
-    name = " ".join(text.split())
+    name = re.split(r"\s[-–—]\s", " ".join(text.split()))[0]  # "Alan Milburn - the" is "Alan Milburn"
+    words = name.split()
+    # "Lib Dem MP Lembit Opik", "MEP Nigel Farage": the role before a name is not part of it.
+    roles = [k for k, w in enumerate(words[:-1]) if w in vocab.ROLE_TITLES]
+    if roles and words[roles[-1] + 1][:1].isupper():
+        name = " ".join(words[roles[-1] + 1 :])
     name = _POSSESSIVE.sub("", _HONORIFICS.sub("", name)).strip(" .,\"“”'‘’()")
     return name if name[:1].isupper() and any(ch.isalpha() for ch in name) else ""
 
@@ -73,6 +75,7 @@ class Actor:
     documents: int
     paragraphs: int
     mentions: tuple[int, ...]  # candidates that name it
+    voiced: int = 0  # candidates where it is the one speaking ("..., John Jackson said")
 
 
 def actors(pool: Pool) -> list[Actor]:
@@ -86,10 +89,17 @@ def actors(pool: Pool) -> list[Actor]:
     # start of a phrase ("Party", "Defence"), not an actor.
     lowered = {w for c in pool.candidates for w in re.findall(r"\b[a-z][a-z-]+\b", c.text)}
     for i, found in enumerate(pool.entities):
+        text = pool.candidates[i].text
         for entity in found:
             name = actor_name(entity.text) if entity.label in ACTOR_TYPES else ""
+            if name in vocab.ROLE_TITLES:
+                continue  # "MEP" alone is a role, not an actor
             if name and not (" " not in name and name.lower() in lowered):
-                mentions.setdefault(name, []).append((i, entity.label))
+                titled = _TITLED.search(text[max(0, entity.start - 12) : entity.start]) or _HONORIFICS.match(
+                    entity.text
+                )
+                label = "PERSON" if titled and not entity.text.lower().startswith("the ") else entity.label
+                mentions.setdefault(name, []).append((i, label))
 
     # Fold a name into the longest name that holds its words in a row ("Kilroy", "Robert Kilroy Silk" ->
     # "Robert Kilroy-Silk"): people are named in full once, then by part of the name.
@@ -131,12 +141,25 @@ def actors(pool: Pool) -> list[Actor]:
 
 
 # Places and nationalities are named in nearly every report ("UK", "British"): they count half as much
-# as the people and organisations that act in the story.
+# as the people and organisations that act in the story; one that speaks in it (is quoted) counts as named
+# in one more document: a spokesman quoted once is an actor, a county named twice is a setting.
 _SETTING_WEIGHT = {"GPE": 0.5, "NORP": 0.5}
+_SPEAKER_WEIGHT = 1.0
 
 
 def _rank(actor: Actor) -> tuple[float, int, str]:
-    return (-actor.documents * _SETTING_WEIGHT.get(actor.label, 1.0), -actor.paragraphs, actor.name)
+    weight = actor.documents * _SETTING_WEIGHT.get(actor.label, 1.0) + _SPEAKER_WEIGHT * (actor.voiced > 0)
+    return (-weight, -actor.paragraphs, actor.name)
+
+
+def speaks(text: str, actor: str) -> bool:
+    """The actor is the one speaking in this sentence ("..., Alun Michael has said", "said Mr Dodd")."""
+    surname = re.escape(actor.split()[-1])
+    return bool(
+        re.search(rf"\b{surname}\b(?:\s+\S+){{0,2}}?\s+{vocab.REPORTING}", text)
+        or re.search(rf"\b{surname}\b,[^,.;:]{{1,80}},\s+{vocab.REPORTING}", text)  # "Dodd, the hunt's spokesman, said"
+        or re.search(rf"\b(?:said|says|added)\s+(?:\S+\s+){{0,2}}?{surname}\b", text)
+    )
 
 
 def mentions(pool: Pool, found: list[Actor]) -> list[set[str]]:
@@ -171,7 +194,8 @@ def with_mentions(found: list[Actor], named: list[set[str]], pool: Pool) -> list
         at = rows.get(actor.name, list(actor.mentions))
         documents = len({pool.candidates[i].paragraph.doc_id for i in at})
         paragraphs = len({pool.candidates[i].paragraph.id for i in at})
-        ranked.append(Actor(actor.name, actor.label, documents, paragraphs, tuple(at)))
+        voiced = sum(speaks(pool.candidates[i].text, actor.name) for i in at)
+        ranked.append(Actor(actor.name, actor.label, documents, paragraphs, tuple(at), voiced))
     return sorted(ranked, key=_rank)
 
 
@@ -186,10 +210,12 @@ def who(pool: Pool, selection: Selection, found: list[Actor]) -> list[tuple[int,
 
         def role(i: int, variants: tuple[str, ...] = variants) -> float:
             at = _first_mention(pool.candidates[i].text, variants)
-            early = at is not None and len(pool.candidates[i].text[:at].split()) <= ACTOR_OPENING_WORDS
+            early = at is not None and len(pool.candidates[i].text[:at].split()) <= pool.thresholds.actor_opening_words
             return pool.score[i] + (0.1 if early else 0.0)
 
-        for i in sorted(actor.mentions, key=lambda i: (-role(i), i)):
+        # A sentence that names them as the reader will see them named ("Jinping" for Xi Jinping, not "Xi's").
+        named = [i for i in actor.mentions if _first_mention(pool.candidates[i].text, variants) is not None]
+        for i in sorted(named, key=lambda i: (-role(i), i)):
             if selection.admits(i, chosen):
                 selection.take(i, chosen)
                 rows.append((i, actor.name))
@@ -281,19 +307,20 @@ def bottom_line(pool: Pool, selection: Selection) -> list[int]:
         for i, c in enumerate(pool.candidates)
         if not vocab.QUOTED.match(c.text) and not is_open_question(c.text) and not vocab.opens_dangling(c.text)
     ]
-    relevance = {i: pool.score[i] + LEDE_BONUS * _is_lede(pool, i) for i in eligible}
+    t = pool.thresholds
+    relevance = {i: pool.score[i] + t.lede_bonus * _is_lede(pool, i) for i in eligible}
     chosen: list[int] = []
     length = 0
-    while len(chosen) < SECTION_LIMITS["bottom_line"] and (len(chosen) < 2 or length < BOTTOM_LINE_CHARS / 2):
+    while len(chosen) < SECTION_LIMITS["bottom_line"] and (len(chosen) < 2 or length < t.bottom_line_chars / 2):
         best: tuple[float, int] | None = None
         for i in eligible:
             if not selection.admits(i, chosen):
                 continue
             novelty = max((float(pool.similarity[i, j]) for j in chosen), default=0.0)
-            value = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
+            value = t.mmr_lambda * relevance[i] - (1 - t.mmr_lambda) * novelty
             if best is None or value > best[0] or (value == best[0] and i < best[1]):
                 best = (value, i)
-        if best is None or (length + len(pool.candidates[best[1]].text) > BOTTOM_LINE_CHARS and len(chosen) >= 2):
+        if best is None or (length + len(pool.candidates[best[1]].text) > t.bottom_line_chars and len(chosen) >= 2):
             break
         selection.take(best[1], chosen)
         length += len(pool.candidates[best[1]].text)

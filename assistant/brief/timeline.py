@@ -73,7 +73,9 @@ def timeline(pool: Pool, selection: Selection) -> list[tuple[int, str]]:
             if parsed is None:
                 continue
             readings.append((entity.text, parsed))
-            if parsed[0] is not None:
+            # A year stands for the document's undated "18 February" only when the document dates an event
+            # with it ("on 3 March 2005"); a bare year is often history ("the 1949 Parliament Act").
+            if parsed[0] is not None and parsed[1]:
                 doc = pool.candidates[i].paragraph.doc_id
                 years_by_doc.setdefault(doc, Counter())[parsed[0]] += 1
         # A sentence is placed by its most precise date ("charged in July 2004 with taxes for 2000").

@@ -45,7 +45,7 @@ DANGLING_OPENERS = {
     *("he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "this", "that", "these", "those"),
     *("however", "but", "and", "also", "yet", "meanwhile", "instead", "so", "still", "nonetheless", "such"),
     *("nevertheless", "moreover", "furthermore", "besides", "otherwise", "thus", "hence", "then", "there"),
-    *("here", "both", "which", "whom", "whose", "likewise", "similarly", "too"),
+    *("here", "both", "which", "whom", "whose", "likewise", "similarly", "too", "others", "another"),
 }
 _FIRST_WORD = re.compile(r"[\"“‘'(]*([A-Za-z]+)")
 
@@ -62,6 +62,13 @@ BOILERPLATE = re.compile(
     r"|subscribe|sign up for|newsletter|click here|all rights reserved",
     re.I,
 )
+
+# --- sections.py: actors ---------------------------------------------------------------------------
+
+# Role abbreviations and titles written before a name ("MEP Nigel Farage", "Lib Dem MP Lembit Opik").
+# Abbreviations only: "Chief" or "Secretary" stand inside the names of bodies ("Association of Chief Police
+# Officers"), and are not cut from them.
+ROLE_TITLES = {"MP", "MPs", "MEP", "MEPs", "MSP", "AM", "MLA", "PM", "CEO"}
 
 # --- sections.py: open questions -------------------------------------------------------------------
 
@@ -138,7 +145,22 @@ DENIAL = re.compile(
     r"|\bsaid (?:it|he|she|they) (?:was|were|had|did|is|are|has|have) not\b|\b(?:untrue|not true|no truth)\b",
     re.I,
 )
-DENIER_WINDOW = 6  # words before the denial verb where its subject stands
+DENIER_WINDOW = 6  # words before the denial verb where its subject stands (or after "denied by")
+# A denial whose subject is a pronoun: "he denied accusing Germany" stands for the actor the stretch names first.
+SUBJECT_PRONOUNS = {"he", "she", "they", "it"}
+# What a denial denies, when it points back at a statement made before it: "the claim was denied", "rejected
+# the allegations", "challenged on the remark, he denied".
+CLAIM_NOUN = re.compile(
+    r"\b(?:the|this|that|these|those|such)\s+(?:\w+\s+)?(?:claims?|allegations?|accusations?|charges?|suggestions?"
+    r"|reports?|remarks?|comments?|stor(?:y|ies)|rumou?rs?)\b",
+    re.I,
+)
+# A sentence opening on one of these answers the one before it ("But the League claimed ...").
+CONTRAST = re.compile(r"[\"“]?(?:but|however|yet)\b,?\s*", re.I)
+# Reporting verbs: a sentence where an actor is named with one of these is that actor speaking.
+REPORTING = r"(?:has said|have said|had said|said|says|told|added|argued|insisted|claimed)\b"
+# Before a predicate, words that say it holds from now on ("is now illegal"): a change the sources agree on.
+CHANGE_OF_STATE = r"(?:now|no longer|newly)"
 # Prefixes that turn a word into its opposite ("clear"/"unclear", "enforceable"/"unenforceable", "legal"/"illegal").
 NEGATING_PREFIXES = ("un", "in", "il", "ir", "im", "dis", "non-")
 POLARITY_MIN_LETTERS = 4  # "do"/"undo": too short to tell a word from a prefixed one
