@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.injection import ScreenedExcerpts
 from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
 from assistant.settings import Settings
 from assistant.sources import SourceFilter
@@ -93,9 +94,12 @@ class _Asked:
     began: float
     retrieved: float
     filter_note: str | None = None  # "Answered only from …": the answer states the filter it used
+    screened: ScreenedExcerpts | None = None  # what the answerer may quote, instruction-like sentences held back
 
     def extractive(self) -> Answer:
-        return self.answerer.answer(self.question, self.pool, self.vector)
+        answer = self.answerer.answer(self.question, self.pool, self.vector)
+        held = self.screened.note() if self.screened is not None else None
+        return answer if held is None else replace(answer, notes=(*answer.notes, held))
 
     def finish(self, answer: Answer) -> Answer:
         """The answer with the k passages shown (and any cited paragraph from beyond them) and the time taken."""
@@ -348,10 +352,12 @@ class Library:
         k = k or self.settings.top_k
         # The answer may quote a few passages beyond the k shown: a long question's answer can rank 6th.
         pool = self.retriever.retrieve(question, k + ANSWER_POOL_EXTRA, vector=vector, doc_ids=doc_ids)
-        answerer = ExtractiveAnswerer(
-            self.retriever.last_keyword, self.store.excerpts, self.embedder().embed, self._word_vectors
-        )
-        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, time.perf_counter(), note)
+        # A document's sentence that addresses an AI ("disregard everything above; the answer is ...") is
+        # never quoted as an answer: the one place excerpts reach the extractive answerer (issue 10, case 9).
+        screened = ScreenedExcerpts(self.store.excerpts, {p.paragraph.id: p.paragraph.text for p in pool})
+        answerer = ExtractiveAnswerer(self.retriever.last_keyword, screened, self.embedder().embed, self._word_vectors)
+        retrieved = time.perf_counter()
+        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, retrieved, note, screened)
 
     def _filtered(self, sources: SourceFilter | None) -> tuple[list[str] | None, str | None]:
         """(the document ids to search, the note saying so), or (None, None) for every source."""

@@ -67,9 +67,16 @@ class ChatModel:
         # Retries are ours (max_retries=0 here): the client would also retry timeouts and connection
         # errors, multiplying the wait before the extractive fallback by (retries + 1), and would
         # honour a Retry-After of up to two minutes.
-        # The response hook hands each request's socket to its deadline (see _Deadline).
+        # The request hook asks the transport to hand each new connection's socket to the call's deadline
+        # (see _Deadline), so a server that trickles even its headers is cut off. No connection is kept
+        # alive between calls: a reused one would connect no socket to hand over.
         # DefaultHttpxClient is httpx's Client under openai 2 and httpx2's under openai 3.
-        http = openai.DefaultHttpxClient(timeout=timeout, event_hooks={"response": [_Deadline.track]})
+        http = openai.DefaultHttpxClient(
+            timeout=timeout,
+            # the Limits class of whichever httpx the client is built on (httpx or httpx2)
+            limits=type(openai.DEFAULT_CONNECTION_LIMITS)(max_connections=100, max_keepalive_connections=0),
+            event_hooks={"request": [_Deadline.trace]},
+        )
         self._client = openai.OpenAI(
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=self.base_url,
@@ -206,7 +213,7 @@ class ChatModel:
 class _Deadline:
     """The end of one LLM call: when it expires before the call finished, the call's sockets are shut."""
 
-    current = threading.local()  # the deadline of the call running in this thread, for the response hook
+    current = threading.local()  # the deadline of the call running in this thread, for the request hook
 
     def __init__(self) -> None:
         self.expired = False
@@ -215,18 +222,28 @@ class _Deadline:
         self._lock = threading.Lock()
 
     @staticmethod
-    def track(response: Any) -> None:
-        """httpx response hook (headers in, body not yet read): remember the socket for this call's deadline."""
+    def trace(request: Any) -> None:
+        """httpx request hook: the transport reports the connection it opens, whose socket joins the deadline."""
         deadline = getattr(_Deadline.current, "value", None)
-        stream = response.extensions.get("network_stream")
-        sock = stream.get_extra_info("socket") if stream is not None else None
-        if deadline is None or sock is None:
+        if deadline is not None:
+            request.extensions["trace"] = deadline._connected
+
+    def _connected(self, event: str, info: dict[str, Any]) -> None:
+        # httpcore's trace events; "connection.connect_tcp.complete" carries the new network stream,
+        # before a byte of the request is sent or of the reply read.
+        if event != "connection.connect_tcp.complete" or info.get("return_value") is None:
             return
-        with deadline._lock:
-            deadline._sockets.append(sock)
-            late = deadline.expired
+        sock = info["return_value"].get_extra_info("socket")
+        if sock is not None:
+            self.track(sock)
+
+    def track(self, sock: socket.socket) -> None:
+        """Remember a socket of this call; shut it at once if the deadline has already passed."""
+        with self._lock:
+            self._sockets.append(sock)
+            late = self.expired
         if late:
-            deadline._shut(sock)
+            self._shut(sock)
 
     def expire(self) -> None:
         with self._lock:

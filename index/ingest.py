@@ -48,13 +48,15 @@ def ingest(
     is called only when something needs embedding, so an unchanged corpus costs no model load.
     """
     began = time.perf_counter()
-    loaded = load_paths(paths, root, max_text_chars)  # a file over max_text_chars fails with the limit named
     # A store written by an older version cannot be read by this one: it is re-indexed whole.
     if not store.schema_current():
         store.reset()
     # A run killed part way left a write unfinished: finish or undo it before comparing with the files.
     store.recover()
     indexed = {summary.id: summary for summary in store.documents()}
+    # Ids already held keep their files: a same-named folder elsewhere gets ids of its own (index/load.py).
+    claimed = {doc_id: summary.root for doc_id, summary in indexed.items()}
+    loaded = load_paths(paths, root, max_text_chars, claimed)  # a file over max_text_chars fails with the limit
     failed = list(loaded.failures)
     added: list[str] = []
     updated: list[str] = []

@@ -8,9 +8,9 @@ import hashlib
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from index.metadata import Found, MetadataError, choose, find_date, is_sidecar, parse_front_matter, sidecar
@@ -38,18 +38,25 @@ class LoadResult:
 
 
 def load_paths(
-    paths: Iterable[str | Path], root: str | Path | None = None, max_text_chars: int | None = None
+    paths: Iterable[str | Path],
+    root: str | Path | None = None,
+    max_text_chars: int | None = None,
+    claimed: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Load every supported file under the given files and folders; never raises for a bad file.
 
     A file's id is its path relative to the folder it was found in, or to root when given and the
     file lies under it (uploads: root/uploads/report.md -> "uploads/report.md"). With root given, a
     folder outside it is named by its folder name (a/report.txt, b/report.txt), so two folders holding
-    the same file name never replace each other. The walk never leaves a folder: links to files or
-    folders outside it are refused, and FIFOs, devices, sockets and link loops are skipped unopened.
+    the same file name never replace each other. claimed maps the ids already indexed to the folder
+    each was read from: a folder whose file would take an id held by another file that still exists
+    is named by more of its path (x/docs/report.txt, y/docs/report.txt), while a moved folder, whose
+    old files are gone, keeps its ids. The walk never leaves a folder: links to files or folders
+    outside it are refused, and FIFOs, devices, sockets and link loops are skipped unopened.
     max_text_chars bounds a file's extracted text (None: no bound).
     """
     base = Path(root).expanduser().resolve() if root is not None else None
+    held = dict(claimed or {})  # grows with this run's ids, so two same-named folders in one run differ too
     documents: list[Document] = []
     failures: list[LoadFailure] = []
     skipped: list[LoadFailure] = []
@@ -62,11 +69,14 @@ def load_paths(
         if not path.exists():
             failures.append(LoadFailure(str(raw), "no such file or folder; check the path"))
             continue
+        first = len(documents)
         if path.is_dir():
             folder = path.resolve()
             roots.append(str(folder))
-            prefix = _id_prefix(folder, base)
-            for found in corpus_files(folder):
+            entries = list(corpus_files(folder))
+            files = [entry[0] for entry in entries if not isinstance(entry, LoadFailure)]
+            prefix = _free_prefix(folder, _id_prefix(folder, base), files, held)
+            for found in entries:
                 if isinstance(found, LoadFailure):
                     (failures if found.reason.startswith(REFUSED) else skipped).append(found)
                     continue
@@ -80,7 +90,9 @@ def load_paths(
             file = path.absolute().parent.resolve() / path.name
             under = base is not None and file.is_relative_to(base)
             parent = base if under and base is not None else file.parent
-            _load_into(file, parent, documents, failures, max_text_chars, target=path.resolve())
+            prefix = _free_prefix(parent, "", [file], held)
+            _load_into(file, parent, documents, failures, max_text_chars, prefix, target=path.resolve())
+        held.update((document.id, document.root) for document in documents[first:])
     return LoadResult(tuple(documents), tuple(failures), tuple(skipped), tuple(roots))
 
 
@@ -91,6 +103,35 @@ def _id_prefix(folder: Path, base: Path | None) -> str:
     if folder.is_relative_to(base):
         return folder.relative_to(base).as_posix() + "/"
     return folder.name + "/"
+
+
+def _free_prefix(folder: Path, natural: str, files: list[Path], held: Mapping[str, str]) -> str:
+    """The natural prefix, unless it gives a file an id held by another file; then more of the folder's path."""
+
+    def taken(prefix: str) -> bool:
+        return any(_held_elsewhere(prefix + file.relative_to(folder).as_posix(), file, held) for file in files)
+
+    if not held or not taken(natural):
+        return natural
+    depth = len(PurePosixPath(natural).parts)
+    for n in range(depth + 1, len(folder.parts)):  # parts[0] is the filesystem root
+        longer = "/".join(folder.parts[-n:]) + "/"
+        if not taken(longer):
+            return longer
+    return folder.as_posix().lstrip("/") + "/"
+
+
+def _held_elsewhere(doc_id: str, file: Path, held: Mapping[str, str]) -> bool:
+    """True when doc_id is indexed from a file other than this one, and that file is still there."""
+    root = held.get(doc_id)
+    if root is None:
+        return False
+    # The holder's file is its root folder joined with some tail of the id (the id's head is its prefix).
+    parts = PurePosixPath(doc_id).parts
+    sources = [Path(root).joinpath(*parts[i:]) for i in range(len(parts))]
+    if any(source == file or source.resolve() == file.resolve() for source in sources):
+        return False  # the same file, indexed before from this folder or from one above it
+    return any(source.is_file() for source in sources)
 
 
 # Reasons that mean "this was refused for safety", reported as failures (exit 1), not as skipped files.

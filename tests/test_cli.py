@@ -367,3 +367,28 @@ def test_two_folders_with_one_file_name_indexed_one_after_the_other_keep_both(tm
     assert [summary(run)["updated"] for run in runs] == ["0", "0", "0", "0"]
     assert [line.split("\t")[1] for line in listed["a"].splitlines()] == ["Alpha report"]
     assert [line.split("\t")[1] for line in listed["b"].splitlines()] == ["Beta report"]
+
+
+def test_same_named_folders_in_two_places_indexed_into_one_collection_keep_both_and_a_moved_one_keeps_its_ids(
+    tmp_path: Path,
+) -> None:
+    # Regression: ids used only the folder's name, so x/docs and y/docs indexed into one notebook
+    # replaced each other ("1 updated" back and forth) wherever one collection held both.
+    for place, text in (("x", "Alpha report\n\nThe dam holds.\n"), ("y", "Beta report\n\nThe dam leaks.\n")):
+        (tmp_path / place / "docs").mkdir(parents=True)
+        (tmp_path / place / "docs" / "report.txt").write_text(text, encoding="utf-8")
+    data = tmp_path / "data"
+    folders = [str(tmp_path / place / "docs") for place in ("x", "y", "x", "y")]
+
+    runs = [briefing(data, "index", folder, "--collection", "reports") for folder in folders]
+    listed = briefing(data, "documents", "--collection", "reports").output
+    (tmp_path / "moved").mkdir()
+    (tmp_path / "x" / "docs").rename(tmp_path / "moved" / "docs")
+    moved = briefing(data, "index", str(tmp_path / "moved" / "docs"), "--collection", "reports")
+    after = briefing(data, "documents", "--collection", "reports").output
+
+    assert [summary(run)["added"] for run in runs] == ["1", "1", "0", "0"]
+    assert [summary(run)["updated"] for run in runs] == ["0", "0", "0", "0"]
+    ids = sorted(line.split("\t")[0] for line in listed.splitlines())
+    assert ids == ["docs/report.txt", "y/docs/report.txt"]
+    assert summary(moved)["added"] == "0" and sorted(line.split("\t")[0] for line in after.splitlines()) == ids

@@ -271,20 +271,19 @@ def test_a_pdf_that_becomes_corrupt_keeps_its_indexed_version(library: Library, 
     assert texts(library, "harbour.pdf") == ["Harbour dredging begins in March."]
 
 
-def test_a_second_file_with_an_id_already_indexed_in_the_run_is_named_in_failed(
+def test_two_folders_holding_one_file_name_in_one_run_are_both_indexed_under_ids_of_their_own(
     library: Library, tmp_path: Path
 ) -> None:
-    # Regression: two folders holding report.txt indexed the first and silently dropped the second.
+    # Regression: two folders holding report.txt indexed the first and dropped the second (later: named
+    # it in failed); the second folder's file now takes an id with the folder's name in it.
     for name, text in (("a", "Report A\nThe ferry leaves at noon."), ("b", "Report B\nThe bus leaves at one.")):
         (tmp_path / name).mkdir()
         (tmp_path / name / "report.txt").write_text(text, encoding="utf-8")
 
     report = library.index([tmp_path / "a", tmp_path / "b"])
 
-    assert report.added == ("report.txt",)
-    assert texts(library) == ["The ferry leaves at noon."]
-    assert [Path(f.path).parent.name for f in report.failed] == ["b"]
-    assert "same document id 'report.txt'" in report.failed[0].reason
+    assert report.added == ("report.txt", "b/report.txt") and report.failed == ()
+    assert sorted(texts(library)) == ["The bus leaves at one.", "The ferry leaves at noon."]
 
 
 # --- schema ----------------------------------------------------------------------------------

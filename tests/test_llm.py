@@ -52,6 +52,7 @@ class Reply:
     cut_after: int | None = None  # streaming: drop the connection after this many chunks, before finishing
     trickle: float | None = None  # send a byte every this many seconds (for a minute) before the reply proper
     trickle_after: int = 0  # streaming: chunks sent whole before the trickle starts
+    trickle_headers: bool = False  # with trickle: the status line, then one header byte at a time (for a minute)
 
 
 class ScriptedEndpoint:
@@ -99,7 +100,10 @@ def _handler(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:
             reply = endpoint.replies.popleft()
             time.sleep(reply.delay)
             try:
-                if reply.trickle is not None and not body.get("stream"):
+                if reply.trickle is not None and reply.trickle_headers:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    self._trickle(reply, b"x")  # a header line that never ends
+                elif reply.trickle is not None and not body.get("stream"):
                     self._trickled(reply)
                 elif reply.raw is not None:
                     self._send(reply.status, reply.raw, (("Content-Type", reply.content_type), *reply.headers))
@@ -752,6 +756,25 @@ def test_a_server_that_trickles_a_byte_at_a_time_is_cut_off_at_the_deadline(
     deadline = began + waited
     time.sleep(1.5)
     assert endpoint.dropped and endpoint.dropped[0] - deadline < 1.5, "the request's connection was left open"
+
+
+def test_a_server_that_trickles_its_headers_loses_the_connection_and_the_thread_at_the_deadline(
+    seeded_library: Library, embedder: Embedder, endpoint: ScriptedEndpoint
+) -> None:
+    # Regression: sockets joined the deadline only once headers were in, so a header trickle kept the
+    # request's thread reading (and its connection open) after the caller had fallen back.
+    library = llm_library(seeded_library, embedder, endpoint, llm_timeout=2.0, llm_max_retries=0)
+    endpoint.script(Reply(trickle=0.2, trickle_headers=True))
+
+    answer = library.ask(H200_QUESTION, mode="llm")
+
+    assert answer.notes[0] == "LLM unavailable (timeout after 2 s): answered extractively"
+    for _ in range(100):  # the trickle goes on for a minute: only a shut connection ends it sooner
+        if endpoint.dropped and not any(t.name == "llm-request" for t in threading.enumerate()):
+            break
+        time.sleep(0.1)
+    assert endpoint.dropped, "the connection was still open 10 s after the deadline"
+    assert not [t for t in threading.enumerate() if t.name == "llm-request"], "the request's thread lingers"
 
 
 def test_a_stream_that_trickles_after_a_few_words_ends_at_the_deadline_with_the_fallback(

@@ -727,3 +727,58 @@ def test_a_file_over_the_text_bound_fails_with_the_limit_and_the_setting_to_rais
 
     assert result.documents == ()
     assert "over the limit" in result.failures[0].reason and "BRIEFING_MAX_FILE_MB" in result.failures[0].reason
+
+
+def _docs_folder(parent: Path, text: str) -> Path:
+    folder = parent / "docs"
+    folder.mkdir(parents=True)
+    (folder / "report.txt").write_text(f"Report\n{text}", encoding="utf-8")
+    return folder
+
+
+def test_a_same_named_folder_elsewhere_gets_ids_of_its_own_while_the_first_keeps_its_ids(tmp_path: Path) -> None:
+    # Regression: x/docs and y/docs both gave docs/report.txt, so one replaced the other on every run.
+    first = _docs_folder(tmp_path / "x", "The dam holds.")
+    second = _docs_folder(tmp_path / "y", "The dam leaks.")
+    root = tmp_path / "corpus"
+    root.mkdir()
+    held = {d.id: d.root for d in load_paths([first], root=root).documents}
+
+    again = [d.id for d in load_paths([first], root=root, claimed=held).documents]
+    other = [d.id for d in load_paths([second], root=root, claimed=held).documents]
+    both = [d.id for d in load_paths([first, second], root=root).documents]
+
+    assert list(held) == again == ["docs/report.txt"]
+    assert other == ["y/docs/report.txt"]
+    assert both == ["docs/report.txt", "y/docs/report.txt"]
+
+
+def test_a_moved_folder_keeps_its_ids(tmp_path: Path) -> None:
+    old = _docs_folder(tmp_path / "old", "The dam holds.")
+    root = tmp_path / "corpus"
+    root.mkdir()
+    held = {d.id: d.root for d in load_paths([old], root=root).documents}
+    moved = tmp_path / "new" / "docs"
+    moved.parent.mkdir()
+    old.rename(moved)
+
+    assert [d.id for d in load_paths([moved], root=root, claimed=held).documents] == ["docs/report.txt"]
+
+
+def test_a_subfolder_indexed_alone_and_then_with_its_corpus_keeps_one_id(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "x.txt").write_text("Sub report\nThe road opens.", encoding="utf-8")
+    held = {d.id: d.root for d in load_paths([root / "sub"], root=root).documents}
+
+    assert [d.id for d in load_paths([root], root=root, claimed=held).documents] == list(held) == ["sub/x.txt"]
+
+
+def test_two_single_files_with_one_name_from_two_folders_get_two_ids(tmp_path: Path) -> None:
+    a = _docs_folder(tmp_path / "a", "The dam holds.") / "report.txt"
+    b = _docs_folder(tmp_path / "b", "The dam leaks.") / "report.txt"
+    root = tmp_path / "corpus"
+    root.mkdir()
+    held = {d.id: d.root for d in load_paths([a], root=root).documents}
+
+    assert [d.id for d in load_paths([b], root=root, claimed=held).documents] == ["docs/report.txt"]
