@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -682,7 +683,16 @@ def brief(
 
 def main() -> None:  # pragma: no cover - console entry
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app()
+    try:
+        app()
+    except Exception as error:
+        # The store's refusals (another encoder's vectors, a bad collection name) say what to do: one
+        # line, not a traceback. index.store is loaded already whenever one of its errors was raised.
+        store = sys.modules.get("index.store")
+        if store is None or not isinstance(error, store.StoreError):
+            raise
+        err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise SystemExit(2) from error
 
 
 if __name__ == "__main__":  # pragma: no cover

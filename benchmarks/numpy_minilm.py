@@ -30,6 +30,8 @@ class Embedder:
     that its vectors match sentence-transformers' to a cosine of 0.9999.
     """
 
+    encoder = "onnx-fp32"  # its vectors match fp32's (cosine 0.9999), so the store records that encoder
+
     def __init__(self, model_dir: Path | None = None, batch_size: int = 32) -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer

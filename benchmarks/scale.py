@@ -38,6 +38,8 @@ QUESTIONS = 40
 class RandomEmbedder:
     """A seeded random unit vector per text (synthetic: for building a large store fast)."""
 
+    encoder = "onnx-fp32"  # stands in for the default encoder, which the measured phases ask with
+
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.empty((len(texts), 384), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -160,6 +162,7 @@ def main() -> None:
         print(json.dumps(measure(args.work, args.host, args.port)))
         return
     work = args.keep or Path(tempfile.mkdtemp(prefix="briefing-scale-"))
+    load_before = os.getloadavg()[0]
     try:
         if (work / "built.json").exists():
             built = json.loads((work / "built.json").read_text())
@@ -167,6 +170,9 @@ def main() -> None:
             built = phase("build", work, "--paragraphs", str(args.paragraphs))
             (work / "built.json").write_text(json.dumps(built))
         print(f"built {built['paragraphs']} paragraphs in {built['documents']} documents in {built['build_s']:.0f} s")
+        # A store built (or last written) by an older version has no document listing yet: the first
+        # listing reads every record and saves it, as the first command after an upgrade would.
+        print(f"first `briefing documents` on this store: {cli_documents(work, None, 0):.2f} s", flush=True)
         embedded = phase("measure", work) | {"cli_documents_s": cli_documents(work, None, 0)}
         port = free_port()
         server = subprocess.Popen(
@@ -191,6 +197,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
         print_table(built, embedded, served)
+        print(f"load average (1 min) before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

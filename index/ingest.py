@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from index.chunk import chunk_document, quote_spans
-from index.embed import Embedder
+from index.embed import Embedder, encoder_name
 from index.load import load_paths
 from index.records import Document, EmbeddedDocument, Excerpt, IngestReport, LoadFailure, Paragraph
 from index.store import ParagraphStore
@@ -21,6 +21,16 @@ Embedded = Callable[[int], None]  # paragraphs just embedded and written, for a 
 # file's second batch padded its 26-token excerpts to its 52-token paragraphs: 768 texts of 12
 # eval-scale files took 14.6 s one document at a time against 8.7 s at once (fp32, one thread).
 EMBED_GROUP = 1024
+# --- issue 11: excerpt vectors only where they help. A paragraph of fewer word pieces than this keeps
+# its excerpts (the answerer quotes them, retrieval lists them) but their rows carry the paragraph's
+# vector, flagged "shared"; the answerer's sentence vectors for them are embedded when a question
+# first quotes from them (index/store.py, ParagraphStore.excerpts). benchmarks/excerpt_vectors.py,
+# every excerpt embedded -> under 64 sharing: recall@5 seeds 0.984 -> 0.984, squad-heldout 0.923 ->
+# 0.928, synthetic eval-scale 0.975 -> 1.000 (pieces -22%/-1%/-29%), but BBC (six articles, 21
+# answerable questions, not developed on) 0.905 -> 0.857 at -5% pieces, and asks ~15 ms slower on
+# paragraphs not quoted before (benchmarks/scale.py, 31k paragraphs). So 0, every excerpt embedded,
+# is the default. Embedding every excerpt of the top passages at question time: 83-582 ms per ask.
+EXCERPT_MIN_TOKENS = 0
 
 
 def ingest(
@@ -61,14 +71,27 @@ def ingest(
         """Embed the waiting documents' texts in one call, then queue them for writing."""
         nonlocal rows
         texts = [_embedding_text(p.heading, p.text) for _, _, ps, _ in waiting for p in ps]
-        texts += [e.text for _, _, _, es in waiting for e in es]
+        row_of = {p.id: i for i, p in enumerate(p for _, _, ps, _ in waiting for p in ps)}
+        short = {p.id for _, _, ps, _ in waiting for p in ps if _short(model, p.text)}
+        # An excerpt of a short paragraph takes its paragraph's vector (row of `texts`); others get their own.
+        excerpt_row = []
+        for _, _, _, es in waiting:
+            for e in es:
+                if e.paragraph_id in short:
+                    excerpt_row.append(row_of[e.paragraph_id])
+                else:
+                    excerpt_row.append(len(texts))
+                    texts.append(e.text)
         vectors = model.embed(texts)
-        paragraph_rows, excerpt_rows = 0, sum(len(ps) for _, _, ps, _ in waiting)
+        paragraph_rows, excerpt_rows = 0, 0
         for document, new, paragraphs, excerpts in waiting:
             mine = vectors[paragraph_rows : paragraph_rows + len(paragraphs)]
-            theirs = vectors[excerpt_rows : excerpt_rows + len(excerpts)]
+            theirs = vectors[excerpt_row[excerpt_rows : excerpt_rows + len(excerpts)]]
             paragraph_rows, excerpt_rows = paragraph_rows + len(paragraphs), excerpt_rows + len(excerpts)
-            pending.append(EmbeddedDocument(document, tuple(paragraphs), mine, tuple(excerpts), theirs))
+            # Even a paragraph's only excerpt is flagged: its row holds the heading-prefixed paragraph's
+            # vector, and briefs chose differently by it (tests/test_brief.py, the H200 topic brief).
+            flags = tuple(e.paragraph_id in short for e in excerpts)
+            pending.append(EmbeddedDocument(document, tuple(paragraphs), mine, tuple(excerpts), theirs, flags))
             rows += len(paragraphs) + len(excerpts)
             (added if new else updated).append(document.id)
             if embedded:
@@ -100,7 +123,10 @@ def ingest(
         if same:
             unchanged.append(document.id)
             continue
-        model = model or embedder()
+        if model is None:
+            model = embedder()
+            if (name := encoder_name(model)) is not None:  # vectors of two encoders must never share a store
+                store.claim_encoder(name)
         paragraphs = chunk_document(document, count_tokens=model.count_tokens)
         if not paragraphs:
             failed.append(LoadFailure(document.path, "no paragraphs of text found; is the file only headings?"))
@@ -141,6 +167,11 @@ def ingest(
         seconds=time.perf_counter() - began,
         paragraphs_per_doc=counts,
     )
+
+
+def _short(model: Embedder, text: str) -> bool:
+    """A paragraph too short for its sentences' own vectors to add to its vector (EXCERPT_MIN_TOKENS)."""
+    return EXCERPT_MIN_TOKENS > 0 and model.count_tokens(text) < EXCERPT_MIN_TOKENS
 
 
 def _embedding_text(heading: str, text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import uuid
@@ -19,7 +20,9 @@ from index.layout import node_metadata
 from index.records import Document, DocumentSummary, EmbeddedDocument, Excerpt, Paragraph
 
 # Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
-SCHEMA = "3"  # 3: llama-index node layout, write generations, a documents collection; 2: excerpt vectors
+SCHEMA = "4"  # 4: the encoder recorded; 3: llama-index node layout, write generations, a documents collection
+LISTING_FILE = "documents.json"  # beside the collection's texts: the live document records of one revision
+SENTENCE_CACHE = 50_000  # sentence vectors made at question time kept per process (~77 MB at most)
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
 EXCERPTS_SUFFIX = ".excerpts"  # the excerpt collection beside each corpus collection
@@ -88,6 +91,12 @@ class ParagraphStore:
         self._records: dict[str, _Record] | None = None
         self._records_revision: str | None = None
         self._excerpt_counts: dict[str, int] = {}  # paragraph row id -> its excerpts, learnt from reads
+        self._encoder: str | None = None  # the encoder the stored vectors came from, as last read or claimed
+        # Embeds the sentence vectors of excerpts stored with their paragraph's vector (see excerpts());
+        # the retriever sets it. Vectors made so are kept by row id for this process's later questions.
+        self.sentence_encoder: Callable[[list[str]], np.ndarray] | None = None
+        self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._encoder_read = False
 
     def _open(self) -> None:
         # embedding_function=None: Chroma's default embedder downloads a model; we pass vectors ourselves.
@@ -113,8 +122,43 @@ class ParagraphStore:
     def revision(self) -> str:
         """Changes whenever a document's rows change: one small read, whatever the corpus size."""
         # Read afresh: another process (a Chroma server's other client) may have written since we opened it.
-        metadata = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None).metadata
-        return str((metadata or {}).get("revision", "empty"))
+        metadata = self._metadata()
+        self._encoder, self._encoder_read = _optional(metadata.get("encoder")), True
+        return str(metadata.get("revision", "empty"))
+
+    def _metadata(self) -> dict[str, Any]:
+        collection = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None)
+        return dict(collection.metadata or {})
+
+    # --- issue 11: the encoder the vectors came from -----------------------------------------
+
+    def claim_encoder(self, encoder: str) -> None:
+        """Record that this encoder writes the store's vectors; refuse if they came from another one.
+
+        Vectors of two encoders are not comparable: a store holding any rows keeps the encoder that wrote them.
+        """
+        metadata = self._metadata()
+        recorded = _optional(metadata.get("encoder"))
+        if recorded and recorded != encoder and int(self._collection.count()) > 0:
+            raise StoreError(self._mismatch(recorded, encoder))
+        self._encoder, self._encoder_read = encoder, True
+        if recorded != encoder:
+            # modify() replaces the whole metadata: the revision and schema ride along unchanged.
+            self._documents.modify(metadata=metadata | {"schema": SCHEMA, "encoder": encoder})
+
+    def check_encoder(self, encoder: str) -> None:
+        """Refuse to compare a vector of this encoder with the store's, when they came from another one."""
+        if not self._encoder_read:
+            self.revision()
+        if self._encoder and self._encoder != encoder:
+            raise StoreError(self._mismatch(self._encoder, encoder))
+
+    def _mismatch(self, recorded: str, encoder: str) -> str:
+        return (
+            f"collection '{self.name}' was indexed with encoder {recorded}, but BRIEFING_ENCODER is {encoder}: "
+            f"set BRIEFING_ENCODER={recorded} to use it, or index into a new collection (--collection, "
+            "BRIEFING_COLLECTION) to use the other encoder"
+        )
 
     def refresh(self) -> str:
         """Re-read the document records if another writer changed them; returns the revision."""
@@ -126,8 +170,7 @@ class ParagraphStore:
 
     def schema_current(self) -> bool:
         """False when the store was written by an older version and must be re-indexed whole."""
-        metadata = self._client.get_collection(f"{self.name}{DOCUMENTS_SUFFIX}", embedding_function=None).metadata
-        if str((metadata or {}).get("schema", "")) == SCHEMA:
+        if str(self._metadata().get("schema", "")) == SCHEMA:
             return True
         return int(self._collection.count()) == 0 and int(self._excerpts.count()) == 0
 
@@ -241,10 +284,6 @@ class ParagraphStore:
             live = self._live()
             return _exact(collection, vector, k, doc_ids, live)
         return self._query(collection, vector, k, where if doc_ids is None else _among(doc_ids), with_text)
-        return [
-            (_excerpt(meta, text), similarity)
-            for _, meta, text, similarity in self._query(self._excerpts, vector, k, where, with_text)
-        ]
 
     def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
         """The excerpts of these paragraphs with their vectors, in paragraph and reading order."""
@@ -263,15 +302,57 @@ class ParagraphStore:
             (_excerpt(meta, text), np.asarray(vector, dtype=np.float32))
             for meta, text, vector in zip(page["metadatas"], page["documents"], page["embeddings"], strict=True)
         ]
+        shared = [i for i, meta in enumerate(page["metadatas"]) if meta.get("shared")]
+        if shared and self.sentence_encoder is not None:
+            # Sentences sharing one vector would tie on the answerer's dense score: give them their own.
+            missing = [i for i in shared if page["ids"][i] not in self._sentence_vectors]
+            if missing:
+                if len(self._sentence_vectors) > SENTENCE_CACHE:
+                    self._sentence_vectors.clear()
+                made = self.sentence_encoder([found[i][0].text for i in missing])
+                self._sentence_vectors.update(zip((page["ids"][i] for i in missing), made, strict=True))
+            for i in shared:
+                found[i] = (found[i][0], self._sentence_vectors[page["ids"][i]])
         order = {pid: i for i, pid in enumerate(paragraph_ids)}
         return sorted(found, key=lambda pair: (order.get(pair[0].paragraph_id, 0), pair[0].start))
 
     def _live(self) -> dict[str, _Record]:
         """The documents whose rows are complete, by id; cached until the revision changes."""
         if self._records is None:
-            records = self._read_records()
-            self._records = {doc_id: r for doc_id, r in records.items() if r.generation}
+            revision = self._records_revision if self._records_revision is not None else self.revision()
+            live = self._read_listing(revision)
+            if live is None:
+                live = {doc_id: r for doc_id, r in self._read_records().items() if r.generation}
+                self._write_listing(revision, live)
+            self._records, self._records_revision = live, revision
         return self._records
+
+    # --- issue 11: the document list, kept per revision in one local file ------------------------
+    # Reading 18,607 records' metadata from Chroma took 1.2-2.3 s (benchmarks/scale.py at 125k
+    # paragraphs); the same list as one JSON file, 0.1-0.2 s. The file is named by the revision it
+    # holds, which every write of a document's records changes, so it never outlives its store state.
+
+    def _read_listing(self, revision: str) -> dict[str, _Record] | None:
+        try:
+            saved = json.loads((self._texts / LISTING_FILE).read_text(encoding="utf-8"))
+            if saved.get("revision") != revision:
+                return None
+            columns = saved["columns"]
+            return {
+                doc_id: _record(doc_id, {key: columns[key][i] for key in columns})
+                for i, doc_id in enumerate(saved["ids"])
+            }
+        except (OSError, ValueError, KeyError, IndexError, TypeError):
+            return None  # missing, stale or damaged: the records are read from the store instead
+
+    def _write_listing(self, revision: str, live: dict[str, _Record]) -> None:
+        rows = [_record_metadata(replace(r, pending="")) for r in live.values()]
+        columns = {key: [row[key] for row in rows] for key in (rows[0] if rows else {})}
+        with contextlib.suppress(OSError):  # a read-only data folder only costs the next reader a scan
+            self._texts.mkdir(parents=True, exist_ok=True)
+            partial = self._texts / f"{LISTING_FILE}.{uuid.uuid4().hex[:8]}.part"
+            partial.write_text(json.dumps({"revision": revision, "ids": list(live), "columns": columns}))
+            os.replace(partial, self._texts / LISTING_FILE)
 
     def _read_records(self) -> dict[str, _Record]:
         records = {}
@@ -304,17 +385,12 @@ class ParagraphStore:
                 query_embeddings=[vector.tolist()],
                 n_results=wanted,
                 where=where,
-                include=["metadatas", "documents", "distances"],
+                # Ranking needs no text: leaving it out spares reading ~100 excerpts' text on every question.
+                include=["metadatas", "documents", "distances"] if with_text else ["metadatas", "distances"],
             )
-            rows = list(
-                zip(
-                    result["ids"][0],
-                    result["metadatas"][0],
-                    result["documents"][0],
-                    result["distances"][0],
-                    strict=True,
-                )
-            )
+            ids = result["ids"][0]
+            texts = result["documents"][0] if with_text else [""] * len(ids)
+            rows = list(zip(ids, result["metadatas"][0], texts, result["distances"][0], strict=True))
             kept = [(row, meta, text, 1.0 - float(d)) for row, meta, text, d in rows if _is_live(meta, live)]
             if len(kept) >= k or len(rows) < wanted:
                 return kept[:k]
@@ -377,12 +453,12 @@ class ParagraphStore:
         metadatas: list[dict[str, Any]] = []
         numbered: dict[str, int] = {}
         for item in batch:
-            for e in item.excerpts:
+            for j, e in enumerate(item.excerpts):
                 n = numbered.get(e.paragraph_id, 0)
                 numbered[e.paragraph_id] = n + 1
                 ids.append(f"{_row_id(e.paragraph_id, generation)}/{n}")
                 texts.append(e.text)
-                metadatas.append(_excerpt_metadata(e, generation))
+                metadatas.append(_excerpt_metadata(e, generation, bool(item.shared and item.shared[j])))
         vectors = [item.excerpt_vectors for item in batch if item.excerpts]
         self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, texts, metadatas)
         ids, texts, metadatas = [], [], []
@@ -444,7 +520,9 @@ class ParagraphStore:
 
     def recover(self) -> list[str]:
         """Finish or undo every write a crash interrupted; returns the ids of the documents it touched."""
-        touched = [doc_id for doc_id, r in self._read_records().items() if r.pending]
+        # Only the records a write left pending, by a filter: not every record (1.2 s at 18,607 documents).
+        page = self._documents.get(where={"pending": {"$ne": ""}}, include=["metadatas"])
+        touched = [doc_id for doc_id, meta in zip(page["ids"], page["metadatas"], strict=True) if meta.get("pending")]
         for doc_id in touched:
             self._settle(doc_id)
         if touched:
@@ -457,6 +535,8 @@ class ParagraphStore:
             with contextlib.suppress(Exception):  # absent already; each client raises its own type
                 self._client.delete_collection(name)
         self._open()
+        self._encoder, self._encoder_read = None, True  # no vectors left: the next writer's encoder is recorded
+        self._records, self._records_revision = None, None
         self._bump_revision()
 
     def _settle(self, doc_id: str) -> None:
@@ -480,6 +560,9 @@ class ParagraphStore:
         gone = [r.summary.id for r in records if not r.generation]
         if gone:
             self._documents.delete(ids=gone)
+            if self._records is not None:
+                for doc_id in gone:
+                    self._records.pop(doc_id, None)
 
     def _write_text(self, document: Document) -> None:
         self._texts.mkdir(parents=True, exist_ok=True)
@@ -505,29 +588,27 @@ class ParagraphStore:
         self._documents.upsert(
             ids=[r.summary.id for r in records],
             embeddings=[[0.0]] * len(records),  # Chroma wants a vector per row; records are looked up by id only
-            metadatas=[
-                {
-                    "title": r.summary.title,
-                    "date": r.summary.date or "",
-                    "outlet": r.summary.outlet or "",
-                    "root": r.summary.root,
-                    "content_hash": r.summary.content_hash,
-                    "paragraphs": r.summary.paragraphs,
-                    "url": r.summary.url or "",
-                    "provenance": r.summary.provenance,
-                    "generation": r.generation,
-                    "pending": r.pending,
-                }
-                for r in records
-            ],
+            metadatas=[_record_metadata(r) for r in records],
         )
-        self._records = None  # this process's own write: re-read at the next use
+        if self._records is not None:  # this process's own write: its view of the live documents follows it
+            for r in records:
+                if r.generation:
+                    self._records[r.summary.id] = r
+                else:
+                    self._records.pop(r.summary.id, None)
 
     def _bump_revision(self) -> None:
-        # modify() replaces the whole metadata: both keys every time.
-        self._documents.modify(metadata={"revision": uuid.uuid4().hex, "schema": SCHEMA})
-        self._records = None
-        self._records_revision = None
+        before = self.revision()  # also keeps the recorded encoder, which this process may not have read yet
+        # modify() replaces the whole metadata: every key every time.
+        metadata: dict[str, Any] = {"revision": uuid.uuid4().hex, "schema": SCHEMA}
+        self._documents.modify(metadata=metadata | ({"encoder": self._encoder} if self._encoder else {}))
+        if self._records is not None and before == self._records_revision:
+            # No other writer came between: this process's view, kept up with its own writes, is the new state.
+            self._records_revision = str(metadata["revision"])
+            self._write_listing(self._records_revision, self._records)
+        else:
+            self._records = None
+            self._records_revision = None
 
 
 def _check(item: EmbeddedDocument) -> None:
@@ -562,6 +643,21 @@ def _summary(document: Document, paragraphs: int) -> DocumentSummary:
         url=document.url,
         provenance=document.provenance,
     )
+
+
+def _record_metadata(r: _Record) -> dict[str, str | int]:
+    return {
+        "title": r.summary.title,
+        "date": r.summary.date or "",
+        "outlet": r.summary.outlet or "",
+        "root": r.summary.root,
+        "content_hash": r.summary.content_hash,
+        "paragraphs": r.summary.paragraphs,
+        "url": r.summary.url or "",
+        "provenance": r.summary.provenance,
+        "generation": r.generation,
+        "pending": r.pending,
+    }
 
 
 def _record(doc_id: str, meta: Any) -> _Record:
@@ -611,13 +707,14 @@ def _exact(
     return [(page["ids"][i], page["metadatas"][i], page["documents"][i] or "", float(similarity[i])) for i in best]
 
 
-def _excerpt_metadata(excerpt: Excerpt, generation: str) -> dict[str, str | int]:
+def _excerpt_metadata(excerpt: Excerpt, generation: str, shared: bool) -> dict[str, str | int]:
     return {
         "paragraph_id": excerpt.paragraph_id,
         "doc_id": excerpt.doc_id,
         "start": excerpt.start,
         "end": excerpt.end,
         "generation": generation,
+        "shared": int(shared),  # 1: the row's vector is its paragraph's (index/ingest.py EXCERPT_MIN_TOKENS)
     }
 
 

@@ -6,12 +6,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
-from conftest import SEEDS
+from conftest import REPO, SEEDS
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -192,6 +194,22 @@ def test_ask_json_ranks_its_passages_from_one(h200_json: dict[str, object]) -> N
 
     assert [p["rank"] for p in passages] == [1, 2, 3, 4, 5]
     assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)
+
+
+def test_asking_with_another_encoder_than_the_store_was_indexed_with_exits_2_saying_what_to_do(
+    writable_copy: Path, model_cache: Path
+) -> None:
+    env = {key: value for key, value in environment(writable_copy).items() if value is not None}
+    env |= {"BRIEFING_ENCODER": "onnx-int8", "BRIEFING_ENCODER_CACHE": str(model_cache), "PYTHONPATH": str(REPO)}
+    env |= {key: os.environ[key] for key in ("PATH", "HOME", "HF_HUB_OFFLINE") if key in os.environ}
+
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", H200_QUESTION], env=env, capture_output=True, text=True
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "collection 'seeds' was indexed with encoder onnx-fp32" in done.stderr
+    assert "BRIEFING_ENCODER=onnx-fp32" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_ask_json_abstains_on_an_off_topic_question(data_dir: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import chromadb
+import numpy as np
 import pytest
 from chromadb.config import Settings as ChromaSettings
 from conftest import SEEDS, make_settings
@@ -13,13 +15,14 @@ from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
 
+import index.ingest
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
 from index.ingest import ingest
 from index.load import load_paths
 from index.records import IngestReport
-from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
+from index.store import _NAME, LISTING_FILE, SCHEMA, ParagraphStore, StoreError, collection_name
 
 SEED_IDS = ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt")
 
@@ -315,10 +318,133 @@ def test_a_store_of_an_older_schema_is_reindexed_whole(tmp_path: Path, small_cor
 def test_an_empty_store_counts_as_current(library: Library) -> None:
     assert library.store.schema_current() is True
     assert library.store.revision() == "empty"
-    assert SCHEMA == "3"
+    assert SCHEMA == "4"
+
+
+# --- the document list, one file per revision -------------------------------------------------
+
+
+def test_the_document_list_is_read_from_the_listing_of_the_current_revision_only(
+    indexed: Library, small_corpus: Path
+) -> None:
+    path, texts_dir = indexed.settings.chroma_path, indexed.settings.data_dir / "texts"
+    listing = texts_dir / "seeds" / LISTING_FILE
+    saved = json.loads(listing.read_text(encoding="utf-8"))
+    assert saved["revision"] == indexed.store.revision() and saved["ids"] == ["ferry.md", "library.md"]
+    saved["columns"]["title"] = ["Planted", "Planted"]
+    listing.write_text(json.dumps(saved), encoding="utf-8")
+
+    planted = [d.title for d in ParagraphStore("seeds", path=path, texts_dir=texts_dir).documents()]
+    (small_corpus / "ferry.md").write_text(FERRY.replace("every hour", "every two hours"), encoding="utf-8")
+    indexed.index([small_corpus])  # a write: a new revision, whose listing the writer saves
+    after = [d.title for d in ParagraphStore("seeds", path=path, texts_dir=texts_dir).documents()]
+
+    assert planted == ["Planted", "Planted"]
+    assert after == ["Ferry", "Library"]
+
+
+def test_a_damaged_listing_costs_a_read_of_the_records_not_the_list(indexed: Library) -> None:
+    texts_dir = indexed.settings.data_dir / "texts"
+    (texts_dir / "seeds" / LISTING_FILE).write_text("{not json", encoding="utf-8")
+
+    store = ParagraphStore("seeds", path=indexed.settings.chroma_path, texts_dir=texts_dir)
+
+    assert [d.id for d in store.documents()] == ["ferry.md", "library.md"]
+
+
+# --- the encoder a store was written with ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def int8(model_cache: Path) -> Embedder:
+    return Embedder(encoder="onnx-int8", cache_dir=model_cache)
+
+
+def test_indexing_with_another_encoder_is_refused_and_the_store_kept(
+    indexed: Library, small_corpus: Path, int8: Embedder
+) -> None:
+    before = texts(indexed)
+    (small_corpus / "ferry.md").write_text(FERRY.replace("every hour", "every two hours"), encoding="utf-8")
+
+    with pytest.raises(StoreError) as refused:
+        ingest([small_corpus], indexed.store, lambda: int8)
+
+    message = str(refused.value)
+    assert "collection 'seeds'" in message and "onnx-fp32" in message
+    assert "BRIEFING_ENCODER=onnx-fp32" in message and "--collection" in message
+    assert texts(indexed) == before
+
+
+def test_asking_with_another_encoder_is_refused(indexed: Library, int8: Embedder) -> None:
+    reader = Library(indexed.settings)
+    reader._embedder = int8  # type: ignore[misc]
+
+    with pytest.raises(StoreError, match="indexed with encoder onnx-fp32, but BRIEFING_ENCODER is onnx-int8"):
+        reader.retrieve("When does the ferry leave?")
+
+
+def test_the_encoder_is_recorded_across_processes_and_other_writes(indexed: Library, small_corpus: Path) -> None:
+    (small_corpus / "library.md").unlink()
+    indexed.index([small_corpus])  # a removal rewrites the store's metadata
+
+    reopened = ParagraphStore("seeds", path=indexed.settings.chroma_path)
+
+    with pytest.raises(StoreError, match="onnx-fp32"):
+        reopened.check_encoder("onnx-int8")
+    reopened.check_encoder("onnx-fp32")
+
+
+def test_an_emptied_store_takes_the_next_encoder(indexed: Library, small_corpus: Path, int8: Embedder) -> None:
+    indexed.store.reset()
+
+    ingest([small_corpus], indexed.store, lambda: int8)
+
+    with pytest.raises(StoreError, match="indexed with encoder onnx-int8"):
+        indexed.store.check_encoder("onnx-fp32")
 
 
 # --- what the store keeps --------------------------------------------------------------------
+
+
+LONG = (
+    "The council approved the new harbour wall after three years of argument about its cost and its height. "
+    "Work starts in March and the contractor expects to finish before the winter storms of the following year. "
+    "Fishermen asked for a wider channel so that the larger trawlers can reach the inner basin at low tide. "
+    "The mayor said the wall would protect two hundred homes that flooded twice in the last decade."
+)
+
+
+def test_with_a_minimum_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the_answerer_gets_their_own(
+    library: Library, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index.ingest, "EXCERPT_MIN_TOKENS", 64)
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    short = "The ferry leaves every hour. Tickets cost four pounds."
+    (folder / "harbour.md").write_text(f"# Harbour\n\n{LONG}\n\n{short}\n", encoding="utf-8")
+    assert embedder.count_tokens(LONG) >= 64 > embedder.count_tokens(short)
+
+    library.index([folder])
+
+    long_id, short_id = (p.id for p in library.store.paragraphs("harbour.md"))
+    rows = library.store._excerpts.get(include=["metadatas", "embeddings"])
+    by_paragraph: dict[str, list[tuple[int, np.ndarray]]] = {}
+    for meta, vector in zip(rows["metadatas"], rows["embeddings"], strict=True):
+        by_paragraph.setdefault(meta["paragraph_id"], []).append((int(meta["shared"]), np.asarray(vector)))
+    paragraph_vector = embedder.embed([f"Harbour: {short}"])[0]
+    assert [flag for flag, _ in by_paragraph[short_id]] == [1, 1]
+    assert all(np.allclose(vector, paragraph_vector, atol=1e-5) for _, vector in by_paragraph[short_id])
+    assert [flag for flag, _ in by_paragraph[long_id]] == [0, 0, 0, 0]
+    for excerpt, vector in library.store.excerpts([long_id, short_id]):
+        assert np.allclose(vector, embedder.embed([excerpt.text])[0], atol=1e-5), excerpt.text
+
+
+def test_by_default_every_excerpt_row_holds_its_own_vector(seeded_library: Library, embedder: Embedder) -> None:
+    rows = seeded_library.store._excerpts.get(include=["metadatas", "documents", "embeddings"], limit=20)
+
+    assert rows["ids"] and all(meta["shared"] == 0 for meta in rows["metadatas"])
+    own = embedder.embed(list(rows["documents"]))
+    assert np.allclose(np.asarray(rows["embeddings"]), own, atol=1e-5)
 
 
 def test_excerpts_are_stored_for_every_paragraph_as_its_quotable_spans(seeded_library: Library) -> None:
