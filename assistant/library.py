@@ -64,6 +64,7 @@ class _Embedding(Embedder):
     ) -> None:
         self._model, self._ahead, self._progress_chars = model, ahead, progress_chars
         self._notice, self._current = notice, current
+        self.encoder = model.encoder  # the store records which encoder wrote its vectors
 
     def count_tokens(self, text: str) -> int:
         return self._model.count_tokens(text)

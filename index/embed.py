@@ -101,9 +101,6 @@ class Embedder:
 
 
 def encoder_name(model: object) -> str | None:
-    """The encoder a model's vectors come from (BRIEFING_ENCODER), or None for a stand-in that names none.
-
-    A wrapper sharing a loaded model (assistant/library.py's _Embedding) names its model's encoder.
-    """
-    name = getattr(model, "encoder", None) or getattr(getattr(model, "_model", None), "encoder", None)
+    """The encoder a model's vectors come from (BRIEFING_ENCODER), or None for a stand-in that names none."""
+    name = getattr(model, "encoder", None)
     return str(name) if name else None
