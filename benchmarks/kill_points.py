@@ -44,6 +44,7 @@ def tag(n: int) -> str:
     return "x" + hashlib.md5(str(n).encode()).hexdigest()[:6]
 
 
+SMALL = ["keep.md", "change.md", "new.md", "gone.md"]  # every file but the large report
 QUESTIONS = ("When does the ferry leave?", "What does the new annex hold?", f"What is filed under {tag(17)} {tag(18)}?")
 
 
@@ -121,8 +122,15 @@ def snapshot(data: Path, batch: int | None) -> dict[str, object]:
         "keyword_hits": [[pid for pid, _ in keyword.search(q, 5)] for q in QUESTIONS],
         # The passage each question's answer comes from. The rest of the top 5 is not compared: for the
         # large document it is a tie among thousands of alike paragraphs that approximate kNN orders
-        # differently whenever rows went in in another order (the control row shows it).
-        "ask": [[p.paragraph.id for p in retriever.retrieve(q, 5)][:1] for q in QUESTIONS],
+        # differently whenever rows went in in another order (the control row shows it). The questions
+        # about the small files are asked of those files only: no large-report paragraph shares a word
+        # with them, and on that plateau of equal distances HNSW's greedy walk reaches an arbitrary
+        # large paragraph from run to run (measured: in one run, 8 of 22 kill points differed only there,
+        # every row, paragraph, excerpt and keyword posting equal). A filter that narrow is searched exactly.
+        "ask": [
+            [p.paragraph.id for p in retriever.retrieve(q, 5, doc_ids=SMALL if q != QUESTIONS[-1] else None)][:1]
+            for q in QUESTIONS
+        ],
     }
 
 
