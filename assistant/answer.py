@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.question import Question, analyse
+from index.keyword import KeywordIndex
 from index.records import Excerpt, Paragraph, Passage
-from index.retrieve import KeywordIndex, terms
-from index.sentences import has_sentence_punctuation, word_spans
+from index.text import has_sentence_punctuation, terms, word_spans
 
 # The answer given when the passages do not hold an answer. The eval runner, the UI and the
 # LLM verifier recognise an abstention by Answer.abstained, never by comparing this text.

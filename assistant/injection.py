@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from index.records import Excerpt
-from index.sentences import has_sentence_punctuation, sentence_spans
+from index.text import has_sentence_punctuation, sentence_spans
 
 if TYPE_CHECKING:
     import numpy as np

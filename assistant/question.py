@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.retrieve import terms
+from index.text import terms
 
 # Words that frame a question rather than say what it is about ("Besides X, which Y is named as...").
 # They are left out of coverage so a paraphrase is not punished for its wording.

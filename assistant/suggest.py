@@ -14,7 +14,7 @@ from pathlib import Path
 from assistant.answer import Answer
 from index.entities import Tagger
 from index.records import Entity, Paragraph
-from index.sentences import sentence_spans
+from index.text import sentence_spans
 
 # Entity types that name a subject a reader can ask about; dates and numbers are answers, not subjects.
 # NORP ("Chinese") is left out: an adjective makes no subject ("What is reported about Chinese?").

@@ -12,8 +12,7 @@ import numpy as np
 from assistant.answer import NOT_IN_SOURCES, Answer, Citation, Claim, abstain
 from assistant.injection import default_model
 from index.records import Paragraph, Passage
-from index.retrieve import terms
-from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
+from index.text import has_sentence_punctuation, sentence_spans, terms, word_spans
 
 # Support of a sentence by the paragraphs it cites = LEXICAL_WEIGHT * lexical + (1 - LEXICAL_WEIGHT) * dense:
 # lexical is the IDF-weighted share of the sentence's content terms found in the paragraphs, dense the

@@ -23,7 +23,7 @@ from index.chunk import chunk_document
 from index.entities import Tagger
 from index.load import load_paths
 from index.records import Entity, Word
-from index.sentences import sentence_spans
+from index.text import sentence_spans
 
 SEED = 14
 # A sentence this short has too little context to ask about; one this long makes an unreadable question.

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.records import HEADER_PARAGRAPH, Document, Paragraph
-from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
+from index.text import has_sentence_punctuation, sentence_spans, word_spans
 
 EMBEDDING_WINDOW = 256  # all-MiniLM-L6-v2 truncates at 256 word pieces
 LABEL_MAX_WORDS = 12

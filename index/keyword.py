@@ -5,48 +5,24 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.records import Paragraph
+from index.text import terms
 
 if TYPE_CHECKING:
     from index.store import ParagraphStore
 
 # bm25s's defaults ("lucene" variant), so scores are those the whole-corpus bm25s index gave.
 K1, B = 1.5, 0.75
-_STOPWORD_TEXT = """
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having
-he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-nor not of off on once only or other our ours ourselves out over own same she should so some such than
-that the their theirs them themselves then there these they this those through to too under until up very
-was we were what when where which while who whom why will with would you your yours yourself yourselves
-s t don re ll ve d m o y according said say says
-"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _SCAN_ABOVE = 16  # changed documents above which sync reads the store in one scan instead of one read each
 _COMPACT_AT = 0.25  # share of dead slots (paragraphs of removed or replaced documents) that triggers a compaction
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed content words: the vocabulary BM25 and the answerer share."""
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
-    return list(_stemmer().stemWords(words))
 
 
 class KeywordIndex:

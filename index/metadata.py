@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from index.text import MONTH_PATTERN, MONTHS
+
 FIELDS = ("title", "date", "outlet", "url")
 SIDECAR_CSV = "metadata.csv"  # columns: file (name or path relative to the csv), title, date, outlet, url
 SIDECAR_SUFFIX = ".meta.json"  # beside report.pdf: report.pdf.meta.json with the same keys
@@ -177,10 +179,8 @@ def _inline_fields(raw: str) -> dict[str, str]:
 
 # --- dates written in text -----------------------------------------------------------------------
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]  # fmt: skip
-# Full names, and abbreviations with or without a full stop ("Sep 3", "Sept. 3"); any case ("MAY 14 2026").
-_MONTH_RE = "|".join(_MONTHS) + "|sept\\.?|" + "|".join(m[:3] + r"\.?" for m in _MONTHS)
+_MONTHS = MONTHS
+_MONTH_RE = MONTH_PATTERN
 _DATE_PATTERNS = (
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
     re.compile(rf"\b(?P<month>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embed import Embedder, encoder_name
-from index.keyword import STOPWORDS, KeywordIndex, terms
+from index.keyword import KeywordIndex
 from index.records import Passage
 from index.store import ParagraphStore
 
@@ -20,7 +20,6 @@ from index.store import ParagraphStore
 EXACT_FILTER_MAX = 2000
 _searches = ThreadPoolExecutor(max_workers=4, thread_name_prefix="knn")  # shared: concurrent chat readers
 RRF_K = 60  # the constant of Cormack et al. (2009); ranks matter, raw scores of the two sides do not mix
-__all__ = ["RRF_K", "STOPWORDS", "KeywordIndex", "Retriever", "terms"]
 
 
 class Retriever:

@@ -10,8 +10,8 @@ import pytest
 from assistant.answer import NOT_IN_SOURCES, Answer, ExtractiveAnswerer, abstain, compose
 from assistant.library import ANSWER_POOL_EXTRA, Library
 from assistant.question import analyse
+from index.keyword import KeywordIndex
 from index.records import Paragraph, Passage
-from index.retrieve import KeywordIndex
 
 ANSWERABLE = [
     ("Which Nvidia chip was cleared for sale to Chinese firms?", "H200"),

@@ -14,7 +14,7 @@ from index.chunk import EMBEDDING_WINDOW, WINDOW_STRIDE, WINDOW_WORDS, chunk_doc
 from index.embed import Embedder
 from index.load import load_paths
 from index.records import Document, Paragraph
-from index.sentences import sentence_spans, word_spans
+from index.text import sentence_spans, word_spans
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_000 = "000_e084a2483af8de05.txt"

@@ -9,7 +9,8 @@ import pytest
 from assistant.library import Library
 from index.embed import Embedder
 from index.keyword import KeywordIndex
-from index.retrieve import RRF_K, Retriever, terms
+from index.retrieve import RRF_K, Retriever
+from index.text import terms
 
 # A paraphrase of a seed fact, and a snippet only the paragraphs holding that fact contain.
 PARAPHRASES = [

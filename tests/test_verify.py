@@ -19,7 +19,7 @@ from assistant.verify import (
     verify,
 )
 from index.records import Paragraph, Passage
-from index.sentences import sentence_spans
+from index.text import sentence_spans
 
 A, B, C = "000_e084a2483af8de05.txt#p", "001_d1faf3667c1376a5.txt#p", "002_a3f7a866cd068518.txt#p"
 

@@ -26,7 +26,7 @@ from assistant.brief.timeline import timeline
 from assistant.brief.topic import topic_paragraphs
 from index.entities import Tagger
 from index.records import Paragraph
-from index.sentences import sentence_spans
+from index.text import sentence_spans
 
 if TYPE_CHECKING:
     from assistant.library import Library

@@ -11,8 +11,7 @@ from assistant.brief import vocabulary as vocab
 from assistant.brief.records import BriefClaim, Quote
 from assistant.brief.thresholds import DEFAULT, Thresholds
 from index.records import Entity, Paragraph
-from index.retrieve import terms
-from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
+from index.text import has_sentence_punctuation, sentence_spans, terms, word_spans
 
 Embed = Callable[[list[str]], np.ndarray]
 Tag = Callable[[Sequence[str]], list[tuple[Entity, ...]]]

@@ -12,8 +12,7 @@ from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
 from assistant.brief.sections import speaks
 from assistant.brief.thresholds import DEFAULT, Thresholds
-from index.retrieve import STOPWORDS, terms
-from index.sentences import sentence_spans
+from index.text import STOPWORDS, sentence_spans, terms
 
 # Every threshold is a Settings field (brief_*), passed in as pool.thresholds: two figures are of one
 # quantity when their sentences are close and the words around the figures share a content word ("paid

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from assistant.brief.thresholds import DEFAULT, Thresholds
 from index.records import Paragraph
-from index.retrieve import terms
+from index.text import terms
 
 if TYPE_CHECKING:
     from assistant.library import Library

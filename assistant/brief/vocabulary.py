@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from index.retrieve import STOPWORDS
+from index.text import STOPWORDS
 
 # --- candidates.py: cutting unpunctuated text into clauses (seed 000 has no full stops) -------------
 

@@ -29,7 +29,7 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 
 from assistant.injection import BUCKETS, MODEL_FILE, InstructionModel, features  # noqa: E402
-from index.sentences import sentence_spans  # noqa: E402
+from index.text import sentence_spans  # noqa: E402
 
 MAX_FPR = 0.002  # a false positive takes a true sentence out of the evidence: keep them rare
 NEGATIVES_PER_CORPUS = 1500

@@ -1,8 +1,13 @@
-"""Sentence spans of a paragraph: where claims start and end, for chunking and for quoting."""
+"""The shared vocabulary of text: sentence spans (where claims start and end, for chunking and quoting),
+stemmed terms and stopwords (BM25, the answerer, briefs), and month names (dates in metadata and timelines).
+
+Every layer that reads words takes them from here, so no list or pattern is written twice.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Why not nltk's punkt (bundled with llama-index): importing nltk pulls in scipy and costs
 # about 2.5 s on these 2 cores, which would dominate the cold start of `briefing ask`.
@@ -94,3 +99,36 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None
+
+
+# --- the shared vocabulary: one place for the word lists and patterns every layer uses -------------
+
+_STOPWORD_TEXT = """
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+nor not of off on once only or other our ours ourselves out over own same she should so some such than
+that the their theirs them themselves then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your yours yourself yourselves
+s t don re ll ve d m o y according said say says
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed content words: the vocabulary BM25 and the answerer share."""
+    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(words))
+
+
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"]  # fmt: skip
+# Full names, and abbreviations with or without a full stop ("Sep 3", "Sept. 3"); any case ("MAY 14 2026").
+MONTH_PATTERN = "|".join(MONTHS) + "|sept\\.?|" + "|".join(m[:3] + r"\.?" for m in MONTHS)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.sentences import has_sentence_punctuation, sentence_spans, word_spans
+from index.text import has_sentence_punctuation, sentence_spans, word_spans
 
 
 def sentences(text: str) -> list[str]:
