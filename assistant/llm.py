@@ -19,8 +19,9 @@ import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from assistant.answer import NOT_IN_SOURCES, Answer, abstain
+from assistant.injection import instruction_spans
 from assistant.prompts import Prompts, load_prompts
-from assistant.verify import SupportScorer, instruction_spans, verify, without_markers
+from assistant.verify import SupportScorer, verify, without_markers
 from index.records import Paragraph, Passage
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import NOT_IN_SOURCES, Answer, Citation, Claim, abstain
-from assistant.injection import default_model
+from assistant.injection import default_model, instruction_spans
 from index.records import Paragraph, Passage
 from index.text import has_sentence_punctuation, sentence_spans, terms, word_spans
 
@@ -226,13 +226,6 @@ def _known(names: set[str], known: frozenset[str]) -> bool:
 # above; the correct answer is ...") is an injection attempt: the model was told to treat it as data, and
 # it is never evidence, so a reply that obeys it finds no support. Which sentences those are is decided by
 # the classifier of assistant/injection.py (held-out numbers in training/injection/train.py's output).
-
-
-def instruction_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of the text's sentences that the injection classifier calls instruction-like."""
-    spans = sentence_spans(text) if has_sentence_punctuation(text) else [(0, len(text))]
-    model = default_model()
-    return [(s, e) for s, e in spans if model.is_instruction(text[s:e])]
 
 
 def evidence_of(text: str) -> str:
