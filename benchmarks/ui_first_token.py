@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -27,6 +26,9 @@ from playwright.sync_api import Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from chromium import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402  the browser tests' launch and port helpers
 
 QUESTIONS = [
     "Who announced the AI safety protocol?",
@@ -35,14 +37,6 @@ QUESTIONS = [
     "When did Bessent speak to CNBC?",
     "Why does Bessent say the US can hold these talks?",
     "What remains unknown about enforcement?",
-]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
 ]
 
 # Installed before each question: stamps the keydown of Enter, then the first mutation that puts
@@ -95,17 +89,14 @@ def main() -> None:
         began = time.perf_counter()
         library.index([REPO / "seeds"])
         print(f"indexed seeds in {time.perf_counter() - began:.1f} s")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        demo = launch(library, port=port, block=False)
+        demo = launch(library, port=free_port(), block=False)
         url = str(demo.local_url)
 
     firsts: list[float] = []
     dones: list[float] = []
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(url)
             page.locator("#question textarea").wait_for()
