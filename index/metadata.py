@@ -179,12 +179,10 @@ def _inline_fields(raw: str) -> dict[str, str]:
 
 # --- dates written in text -----------------------------------------------------------------------
 
-_MONTHS = MONTHS
-_MONTH_RE = MONTH_PATTERN
 _DATE_PATTERNS = (
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b"),
-    re.compile(rf"\b(?P<month>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
-    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<month>{_MONTH_RE})\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<month>{MONTH_PATTERN})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.I),
+    re.compile(rf"\b(?P<d>\d{{1,2}})\s+(?P<month>{MONTH_PATTERN})\s+(?P<y>\d{{4}})\b", re.I),
 )
 
 
@@ -194,7 +192,7 @@ def find_date(text: str) -> str | None:
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             groups = match.groupdict()
-            month = int(groups["m"]) if groups.get("m") else _MONTHS.index(_month_name(groups["month"])) + 1
+            month = int(groups["m"]) if groups.get("m") else MONTHS.index(_month_name(groups["month"])) + 1
             try:
                 value = date(int(groups["y"]), month, int(groups["d"]))
             except ValueError:
@@ -205,4 +203,4 @@ def find_date(text: str) -> str | None:
 
 def _month_name(token: str) -> str:
     token = token.lower().rstrip(".")
-    return next(m for m in _MONTHS if m.startswith(token))
+    return next(m for m in MONTHS if m.startswith(token))

@@ -10,8 +10,7 @@ from assistant.brief.candidates import Pool
 from assistant.brief.sections import SECTION_LIMITS, Selection
 from index.text import MONTHS
 
-_MONTHS = MONTHS
-_MONTH = r"(?P<month>" + "|".join(m[:3] + (m[3:] and f"(?:{m[3:]})?") for m in _MONTHS) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(m[:3] + (m[3:] and f"(?:{m[3:]})?") for m in MONTHS) + r")\.?"
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _FORMS = (
@@ -33,7 +32,7 @@ class When:
     year_inferred: bool = False  # the year came from the document's other dates, not from this one
 
     def readable(self) -> str:
-        month = _MONTHS[self.month - 1].capitalize() if self.month else ""
+        month = MONTHS[self.month - 1].capitalize() if self.month else ""
         text = " ".join(str(p) for p in (self.day or "", month, self.year) if p)
         return text
 
@@ -59,7 +58,7 @@ def parse_date(written: str) -> tuple[int | None, int, int] | None:
 
 def _month(token: str) -> int:
     token = token.lower().rstrip(".")
-    return next(n for n, m in enumerate(_MONTHS, start=1) if m.startswith(token[:3]))
+    return next(n for n, m in enumerate(MONTHS, start=1) if m.startswith(token[:3]))
 
 
 def timeline(pool: Pool, selection: Selection) -> list[tuple[int, str]]:
