@@ -35,6 +35,11 @@ EMBED_GROUP = 1024
 # word pieces embedded -61% seeds, -50% squad-heldout, -47% BBC, but recall@5 seeds 0.984 -> 0.922
 # (4 of 64 questions fell from rank 2-5 to 6-10; under the gate's 0.95), squad-heldout 0.923 -> 0.919,
 # BBC 0.905 -> 0.905; subtracting part of the paragraph's vector (0.3, 0.6) left seeds at 0.922.
+# Paragraph vectors made from their sentences' instead (the unit mean of the excerpts' vectors and the
+# heading's; the encoder reads each sentence once; tried 2026-12-02 and not kept): word pieces -38%
+# seeds, -50% squad-heldout, -52% BBC, index CPU about halved, but recall@5 squad-heldout 0.923 -> 0.914
+# (408 -> 404 of 442), BBC 0.905 -> 0.857 (19 -> 18 of 21), seeds 0.984 -> 0.984 while one of the nine
+# seed paraphrases of tests/test_retrieve.py fell out of its top three; a token-weighted mean did worse.
 EXCERPT_MIN_TOKENS = 0
 
 
