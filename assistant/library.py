@@ -29,7 +29,7 @@ from index.store import ParagraphStore
 
 if TYPE_CHECKING:
     from assistant.brief import BriefSection
-    from assistant.llm import LLMAnswerer
+    from assistant.llm_calls import LLMAnswerer
     from assistant.suggest import Suggester
     from index.llama import HybridRetriever
 
@@ -370,7 +370,8 @@ class Library:
     # The LLM side loads on first use: importing openai costs about a second the offline default never pays.
     @cached_property
     def _llm(self) -> LLMAnswerer:
-        from assistant.llm import ChatModel, LLMAnswerer
+        from assistant.llm import ChatModel
+        from assistant.llm_calls import LLMAnswerer
 
         s = self.settings
         chat = ChatModel(s.llm_model or "", s.llm_base_url, s.llm_api_key, s.llm_timeout, s.llm_max_retries)
@@ -378,7 +379,7 @@ class Library:
 
     def brief_rewriter(self) -> Callable[[BriefSection], BriefSection]:
         """The rewrite seam of make_brief in the LLM mode: claims reworded, each kept only if its quotes support it."""
-        from assistant.llm import section_rewriter
+        from assistant.llm_calls import section_rewriter
 
         return section_rewriter(self._llm.chat, self._support())
 

@@ -21,16 +21,8 @@ from assistant.answer import NOT_IN_SOURCES, Answer
 from assistant.brief import BriefClaim, BriefSection, Quote
 from assistant.cli import app
 from assistant.library import Library
-from assistant.llm import (
-    WITHHELD,
-    ChatModel,
-    ClaimDraft,
-    LLMUnavailable,
-    Message,
-    format_passages,
-    rewrite_claims,
-    visible_text,
-)
+from assistant.llm import ChatModel, LLMUnavailable, Message, visible_text
+from assistant.llm_calls import WITHHELD, ClaimDraft, format_passages, rewrite_claims
 from assistant.settings import Settings
 from assistant.verify import UNSUPPORTED_MARK
 from index.embed import Embedder
