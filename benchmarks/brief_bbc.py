@@ -6,8 +6,9 @@ the articles before the brief was first built on it. The brief was developed on 
 seeds. "terror" is held out: its disagreements were never looked at while the brief was developed.
 "blunkett" is the foreign cluster, picked and listed by reading after development and never run
 before its first scored brief. "tory-tax", "asylum" and "broadband" are development clusters, picked and
-listed by reading to develop the disagreement detectors on (with kilroy, hunting and the seeds). "feud" (25 articles) is there for the time per brief only: it has no
-hand lists. Each brief's time is measured after the models have loaded, on this machine's cores.
+listed by reading to develop the disagreement detectors on (with kilroy, hunting and the seeds). "feud"
+(25 articles) is there for the time per brief only: it has no hand lists. Each brief's time is measured
+after the models have loaded, on this machine's cores.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/brief_bbc.py [--show CLUSTER]
 """
@@ -286,6 +287,9 @@ CLUSTERS = [
                 r"not racist",
                 r"prejudice|colour|racist agenda|xenophobia|bigotry",
             ),
+            # 087, 106, 334, 220 (the Tories: annual limits, quotas) / 153, 220 (Blair, Clarke: no quota, rejected).
+            # Missed on the first reading and added after the first run showed it: a real dispute all the same.
+            "annual quotas on asylum and migrants, or none": (r"quota|annual limit", r"reject|arbitrary figure"),
             # 087, 106, 220 (charities: lives at risk, no safe haven) / 087, 106 (the Tories: little risk)
             "quotas put refugees' lives at risk, or there is little risk": (
                 r"lives at risk|safe haven|turn(ed)? away",

@@ -113,7 +113,8 @@ def brief_from_paragraphs(
     named = pick.mentions(pool, tagged)
     top = pick.with_mentions(tagged, named, pool)[: t.max_actors]
     can_deny = frozenset(a.name for a in tagged if a.label in pick.AGENT_TYPES)
-    found = find_disagreements(pool, named, can_deny)
+    people = frozenset(a.name for a in tagged if a.label == "PERSON")
+    found = find_disagreements(pool, named, can_deny, people)
     shown = found.groups[: t.max_disagreements]
     disputed = {i for group in shown for i in group.involved}
     selection = pick.Selection(pool, disputed | {j for i in disputed for j in pool.duplicates[i]})

@@ -66,11 +66,14 @@ class Found:
     pairs_checked: int
 
 
-def find_disagreements(pool: Pool, names: list[set[str]], deniers: frozenset[str] = frozenset()) -> Found:
+def find_disagreements(
+    pool: Pool, names: list[set[str]], deniers: frozenset[str] = frozenset(), people: frozenset[str] = frozenset()
+) -> Found:
     """Every pair of statements from different documents, checked for each kind of conflict.
 
     names[i] is the set of actors candidate i names (sections.mentions): the subject two statements share;
-    deniers, the actors that can deny (people, organisations, states: "European" denies nothing).
+    deniers, the actors that can deny (people, organisations, states: "European" denies nothing); people,
+    the actors that are persons ("he denied" stands for one of them).
     """
     n = len(pool.candidates)
     docs = [c.paragraph.doc_id for c in pool.candidates]
@@ -79,7 +82,7 @@ def find_disagreements(pool: Pool, names: list[set[str]], deniers: frozenset[str
     groups = [
         *_acts(pool, cross),
         *figure_groups(pool, cross, names),
-        *denials(pool, names, deniers),
+        *denials(pool, names, deniers, people),
         *counterclaims(pool, names, deniers),
         *_polarities(pool, cross),
     ]

@@ -11,9 +11,10 @@ import numpy as np
 from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
 from assistant.brief.dispute import Conflict, Group
-from index.text import STOPWORDS, terms
+from index.text import NUMBER_WORD_PATTERN, NUMBER_WORDS, STOPWORDS, terms
 
-_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_WORDS = rf"(?:{NUMBER_WORD_PATTERN})(?![a-z-])"
+_NUMBER = rf"(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?|{_WORDS})"
 _SCALE = r"(?:\s?(?P<scale>bn|billion|tn|trillion|m|mn|million|k|thousand)\b)?"
 _CURRENCY_WORD = r"(?P<word>dollars?|pounds?|euros?|roubles?|rubles?|yuan|yen|rupees?)"
 _FIGURE = re.compile(
@@ -29,12 +30,21 @@ _SCALES = {"bn": 1e9, "billion": 1e9, "tn": 1e12, "trillion": 1e12, "m": 1e6, "m
            "k": 1e3, "thousand": 1e3}  # fmt: skip
 _CURRENCIES = {"us$": "$", "$": "$", "£": "£", "€": "€", "¥": "¥", "dollar": "$", "pound": "£", "euro": "€",
                "rouble": "rouble", "ruble": "rouble", "yuan": "yuan", "yen": "¥", "rupee": "rupee"}  # fmt: skip
-# "more than $9bn", "nearly 10%": a bound or an estimate, not a figure to set against another.
-_APPROXIMATE = re.compile(
-    r"(?:more than|over|up to|at least|almost|nearly|about|around|some|roughly|less than|under|above|below"
-    r"|approximately|estimated|an estimated|as much as|as many as|close to|just over|just under)\s*$",
-    re.I,
-)
+# Words before a figure that make it a bound or an estimate: the range of values it allows, as a share
+# (Settings.brief_approximate_tolerance) below and above it; None is no bound on that side.
+_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    **dict.fromkeys(("more than", "over", "above", "at least", "upwards of"), (0.0, None)),
+    **dict.fromkeys(("just over", "a little over", "just above"), (0.0, 1.0)),
+    **dict.fromkeys(("less than", "under", "below", "up to", "fewer than"), (None, 0.0)),
+    **dict.fromkeys(("almost", "nearly", "just under", "as many as", "as much as", "close to"), (1.0, 0.0)),
+    **dict.fromkeys(("about", "around", "some", "roughly", "approximately", "estimated", "an estimated"), (1.0, 1.0)),
+}
+_APPROXIMATE = re.compile(rf"\b(?P<bound>{'|'.join(sorted(_BOUNDS, key=len, reverse=True))})\s*$", re.I)
+# A count after one of these refers to a set already known ("the two parties", "all 25 states"): it is a
+# name for them, not a figure a source states.
+_REFERENCE = re.compile(r"\b(?:the|these|those|its|their|his|her|our|all|both|each|every)\s*$", re.I)
+# Two figures of one unit joined like this are one source's range ("£10bn or £11bn", "5% to 6%").
+_RANGE = re.compile(r"\s*(?:or|to|and|-|–)\s*$")
 
 
 @dataclass(frozen=True)
@@ -48,15 +58,22 @@ class Figure:
     start: int
     end: int
     approximate: bool
+    low: float = -math.inf  # the values the figure allows, once its rounding and its bound are read
+    high: float = math.inf
 
 
-def figures_in(text: str) -> list[Figure]:
-    """The money, shares and counts a sentence states (not years, not spans of time)."""
+def figures_in(text: str, tolerance: float = 0.1) -> list[Figure]:
+    """The money, shares and counts a sentence states (not years, not spans of time), each with the range of
+    values it allows: its rounding ("$9.4bn": 9.35 to 9.45) and any bound or estimate ("about 200": within
+    tolerance of 200; "more than 5 million": 5 million up)."""
     found: list[Figure] = []
     for m in _FIGURE.finditer(text):
         groups = m.groupdict()
         number = groups["num"] or groups["num2"] or groups["num3"] or groups["num4"]
         scale_word = (groups["scale"] or groups["scale2"] or groups["scale4"] or "").lower()
+        word = NUMBER_WORDS.get(number.lower())
+        if word is not None and number.lower() == "one" and not scale_word:
+            continue  # "one of the", "no one": a pronoun far more often than a count
         if groups["sign"]:
             unit = _CURRENCIES[groups["sign"].lower()]
         elif groups["word"]:
@@ -64,34 +81,63 @@ def figures_in(text: str) -> list[Figure]:
         elif groups["pct"]:
             unit = "%"
         else:
-            stems = terms(groups["unit"] or "")
+            # What is counted: the word after the number, or the two ("asylum seekers"); "9 detainees were
+            # held" counts detainees, "12 or 13" nothing.
+            words = groups["unit"].split()
+            if words[0].lower() in STOPWORDS or _REFERENCE.search(text[: m.start()]):
+                continue
+            stems = terms(" ".join(w for w in words if w.lower() not in STOPWORDS))
             unit = stems[-1] if stems else ""
             if not unit or unit in vocab.TIME_UNITS or (len(number) == 4 and number[:2] in ("18", "19", "20")):
                 continue
-            if groups["unit"].split()[-1].lower() in STOPWORDS:
-                continue
-        digits = number.replace(",", "")
+        digits = number.replace(",", "") if word is None else str(word)
         decimals = len(digits.split(".")[1]) if "." in digits else 0
         scale = _SCALES.get(scale_word, 1.0)
         value = float(digits) * scale
         step = scale * 10.0**-decimals
-        approximate = bool(_APPROXIMATE.search(text[: m.start()]))
-        found.append(Figure(unit, value, step, m.group().strip(), m.start(), m.end(), approximate))
+        bound = _APPROXIMATE.search(text[: m.start()])
+        low, high = value - step / 2, value + step / 2
+        if bound:
+            below, above = _BOUNDS[bound.group("bound").lower()]
+            low = 0.0 if below is None else min(low, value * (1 - below * tolerance))
+            high = math.inf if above is None else max(high, value * (1 + above * tolerance))
+            low, high = (value, high) if below == 0.0 else (low, high)
+            low, high = (low, value) if above == 0.0 else (low, high)
+        end = m.end()
+        while groups["unit"] and text[m.start() : end].split()[-1].lower() in STOPWORDS:
+            end = m.start() + text[m.start() : end].rstrip().rfind(" ")  # "9 detainees were" -> "9 detainees"
+        figure = Figure(unit, value, step, text[m.start() : end].strip(), m.start(), end, bool(bound), low, high)
+        if found and found[-1].unit == unit and _RANGE.fullmatch(text[found[-1].end : m.start()]):
+            first = found.pop()  # "£10bn or £11bn": one range, from the first figure to the second
+            figure = Figure(unit, first.value, min(first.step, step), text[first.start : end], first.start, end,
+                            first.approximate or bool(bound), min(first.low, low), max(first.high, high))  # fmt: skip
+        found.append(figure)
     return found
 
 
 def agree_within_rounding(a: Figure, b: Figure) -> bool:
-    """True when the more precise figure, rounded to the coarser one's place, is the coarser one."""
-    coarse, fine = (a, b) if a.step >= b.step else (b, a)
-    rounded = math.floor(fine.value / coarse.step + 0.5) * coarse.step
-    return math.isclose(rounded, coarse.value, rel_tol=1e-9, abs_tol=coarse.step * 1e-6)
+    """True when some value is allowed by both figures once each is read with its rounding and its bound:
+    "$9.37bn" and "$9.4bn" agree, "$9.3bn" and "$9.37bn" do not, "about 200" and "about 100" do not."""
+    return a.low <= b.high + 1e-9 * abs(b.high) and b.low <= a.high + 1e-9 * abs(a.high)
 
 
-def _context_span(text: str, figure: Figure, window: int) -> tuple[int, int]:
-    """Character offsets of the words around a figure that say what it counts."""
-    before = [m.start() for m in re.finditer(r"\S+", text[: figure.start])][-window:]
-    after = [m.end() for m in re.finditer(r"\S+", text[figure.end :])][:window]
-    return (before[0] if before else figure.start, figure.end + (after[-1] if after else 0))
+def _context_spans(text: str, found: list[Figure], window: int) -> list[tuple[int, int]]:
+    """For each figure, the character offsets of the words around it that say what it counts. Two figures
+    of one sentence share out the words between them ("cut £35bn in waste | to allow £4bn in tax cuts")."""
+    spans = []
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    for k, figure in enumerate(found):
+        floor = found[k - 1].end if k else 0
+        ceiling = found[k + 1].start if k + 1 < len(found) else len(text)
+        before = [w for w in words if floor <= w[0] and w[1] <= figure.start]
+        after = [w for w in words if figure.end <= w[0] and w[1] <= ceiling]
+        if k:
+            before = before[len(before) // 2 :]
+        if k + 1 < len(found):
+            after = after[: (len(after) + 1) // 2]
+        before, after = before[-window:], after[:window]
+        spans.append((before[0][0] if before else figure.start, after[-1][1] if after else figure.end))
+    return spans
 
 
 # A figure said of a place or a date counts that place or time: "31% of the vote in Erewash" is not the
@@ -114,40 +160,30 @@ def _same_subject(
     return not (dates_a and dates_b and not dates_a & dates_b)
 
 
-def _context(text: str, figure: Figure, window: int) -> set[str]:
-    before = text[: figure.start].split()[-window:]
-    after = text[figure.end :].split()[:window]
-    return set(terms(" ".join(before + after)))
+Node = tuple[int, int]  # (candidate, figure of it)
 
 
 def figure_groups(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[Group]:
-    """Different values of one quantity about one subject; values equal once rounded are an agreement."""
-    stated = [[f for f in figures_in(c.text) if not f.approximate] for c in pool.candidates]
-    # Union of the pairs that speak of one quantity: (candidate, figure index) nodes.
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def root(node: tuple[int, int]) -> tuple[int, int]:
-        while parent.setdefault(node, node) != node:
-            node = parent[node]
-        return node
-
+    """Different values of one quantity about one subject; values that allow a common value are an agreement."""
     t = pool.thresholds
-    context = {
-        (i, k): _context(pool.candidates[i].text, f, t.figure_context_words)
-        for i, fs in enumerate(stated)
-        for k, f in enumerate(fs)
-    }
-    qualifiers: dict[tuple[int, int], set[tuple[str, str]]] = {}
+    stated = [figures_in(c.text, t.approximate_tolerance) for c in pool.candidates]
+    context: dict[Node, set[str]] = {}
+    qualifiers: dict[Node, set[tuple[str, str]]] = {}
     for i, fs in enumerate(stated):
-        for k, f in enumerate(fs):
-            start, end = _context_span(pool.candidates[i].text, f, t.figure_context_words)
+        text = pool.candidates[i].text
+        for k, (start, end) in enumerate(_context_spans(text, fs, t.figure_context_words)):
+            figure = fs[k]
+            # What is counted, not who or where: a name near both figures ("the UK", "the Tories") says
+            # whose figure it is, which the shared actor and the place qualifiers check.
+            named = {w for e in pool.entities[i] if e.start < end and e.end > start for w in terms(e.text)}
+            context[(i, k)] = set(terms(text[start : figure.start] + " " + text[figure.end : end])) - named
             qualifiers[(i, k)] = {
                 (e.text, e.label)
                 for e in pool.entities[i]
                 if (e.label in PLACE_TYPES or e.label == "DATE") and e.start >= start and e.end <= end
             }
     with_figures = [i for i, fs in enumerate(stated) if fs]
-    linked: set[tuple[tuple[int, int], tuple[int, int]]] = set()
+    links: list[tuple[float, Node, Node]] = []
     for x, i in enumerate(with_figures):
         for j in with_figures[x + 1 :]:
             similarity = float(pool.similarity[i, j])
@@ -155,16 +191,38 @@ def figure_groups(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[
                 continue
             if not (names[i] & names[j]) and similarity < t.numbers_similarity_unnamed:
                 continue  # same subject: an actor both name, or sentences nearly the same
+            text_i, text_j = pool.candidates[i].text, pool.candidates[j].text
             for a, fa in enumerate(stated[i]):
                 for b, fb in enumerate(stated[j]):
-                    same = _same_subject(
-                        pool.candidates[i].text, qualifiers[(i, a)], pool.candidates[j].text, qualifiers[(j, b)]
-                    )
-                    if fa.unit == fb.unit and context[(i, a)] & context[(j, b)] and same:
-                        parent[root((i, a))] = root((j, b))
-                        linked.add(((i, a), (j, b)))
-    clusters: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for node in sorted({n for pair in linked for n in pair}):
+                    if fa.unit != fb.unit or len(context[(i, a)] & context[(j, b)]) < t.figure_shared_words:
+                        continue
+                    if _ratio(fa, fb) > t.figure_max_ratio:
+                        continue  # "£4bn of tax cuts" and "£35bn of savings": of one order or not one quantity
+                    if _same_subject(text_i, qualifiers[(i, a)], text_j, qualifiers[(j, b)]):
+                        links.append((similarity, (i, a), (j, b)))
+    # Closest sentences first; a link that would make two figures of one sentence readings of one
+    # quantity is not made ("grow from 19% to 37%" gives two values of two moments, not two readings).
+    parent: dict[Node, Node] = {}
+    members: dict[Node, set[int]] = {}
+
+    def root(node: Node) -> Node:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    linked: set[Node] = set()
+    for _, a, b in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
+        ra, rb = root(a), root(b)
+        if ra == rb:
+            continue
+        in_a, in_b = members.get(ra, {a[0]}), members.get(rb, {b[0]})
+        if in_a & in_b:
+            continue
+        parent[ra] = rb
+        members[rb] = in_a | in_b
+        linked |= {a, b}
+    clusters: dict[Node, list[Node]] = {}
+    for node in sorted(linked):
         clusters.setdefault(root(node), []).append(node)
     groups: list[Group] = []
     for nodes in clusters.values():
@@ -175,18 +233,21 @@ def figure_groups(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[
 
 
 def _figure_group(
-    pool: Pool, stated: list[list[Figure]], context: dict[tuple[int, int], set[str]], nodes: list[tuple[int, int]]
+    pool: Pool, stated: list[list[Figure]], context: dict[Node, set[str]], nodes: list[Node]
 ) -> Group | None:
-    by_value: dict[float, list[tuple[int, int]]] = {}
+    max_ratio = pool.thresholds.figure_max_ratio
+    by_value: dict[tuple[float, float], list[Node]] = {}
     for node in nodes:
-        by_value.setdefault(stated[node[0]][node[1]].value, []).append(node)
+        figure = stated[node[0]][node[1]]
+        by_value.setdefault((figure.low, figure.high), []).append(node)
     if len(by_value) < 2:
         return None  # every document gives the same figure
-    # Values that agree once rounded are one reading; the reading most documents give asserts.
+    # The reading most documents give asserts; the others agree with it or not.
     values = sorted(by_value, key=lambda v: (-len({pool.candidates[i].paragraph.doc_id for i, _ in by_value[v]}), v))
-    first = values[0]
-    head = by_value[first][0]
-    head_figure = stated[head[0]][head[1]]
+    head = by_value[values[0]][0]
+    head_figure = _figure(stated, head)
+    # Figures joined through a third are set against the head only when of its order too.
+    values = [v for v in values if _ratio(head_figure, _figure(stated, by_value[v][0])) <= max_ratio]
     disagreeing = [v for v in values[1:] if not agree_within_rounding(head_figure, _figure(stated, by_value[v][0]))]
     rounding = [v for v in values[1:] if v not in disagreeing]
     shown = disagreeing or rounding
@@ -199,7 +260,7 @@ def _figure_group(
                 break
     if not contrary:
         return None
-    subject = _subject_word(pool, [head, *(n for v in shown for n in by_value[v][:1])], context)
+    subject = _subject_word(pool, stated, [head, *(n for v in shown for n in by_value[v][:1])], context)
     written = [head_figure.written, *(_figure(stated, by_value[v][0]).written for v in shown)]
     if disagreeing:
         question = f"Which figure for {subject}: {' or '.join(written)}?"
@@ -212,22 +273,25 @@ def _figure_group(
     return Group(Conflict(kind, subject, "", question), head[0], tuple(contrary), strength, involved)
 
 
-def _figure(stated: list[list[Figure]], node: tuple[int, int]) -> Figure:
+def _ratio(a: Figure, b: Figure) -> float:
+    """How many times the larger figure is the smaller, each taken at the middle of its range."""
+    middles = sorted(f.value if math.isinf(f.high) else (f.low + f.high) / 2 for f in (a, b))
+    return math.inf if middles[0] <= 0 else middles[1] / middles[0]
+
+
+def _figure(stated: list[list[Figure]], node: Node) -> Figure:
     return stated[node[0]][node[1]]
 
 
-def _subject_word(pool: Pool, nodes: list[tuple[int, int]], context: dict[tuple[int, int], set[str]]) -> str:
+def _subject_word(pool: Pool, stated: list[list[Figure]], nodes: list[Node], context: dict[Node, set[str]]) -> str:
     """A word of the text, near the figures, that all of them share: what the quantity is."""
     shared = set.intersection(*(context[n] for n in nodes)) if nodes else set()
     i, k = nodes[0]
     text = pool.candidates[i].text
-    figure = figures_in(text)[k] if k < len(figures_in(text)) else None
-    words = re.findall(r"[A-Za-z][A-Za-z-]+", text)
-    if figure is not None:
-        window = pool.thresholds.figure_context_words
-        near = text[: figure.start].split()[-window:] + text[figure.end :].split()[:window]
-        words = re.findall(r"[A-Za-z][A-Za-z-]+", " ".join(near))
-    for word in words:
+    figure = stated[i][k]
+    window = pool.thresholds.figure_context_words
+    near = text[: figure.start].split()[-window:] + text[figure.end :].split()[:window]
+    for word in re.findall(r"[A-Za-z][A-Za-z-]+", " ".join(near)):
         stems = terms(word)
         if stems and stems[0] in shared:
             return f"“{word}”"

@@ -7,6 +7,7 @@ import re
 from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
 from assistant.brief.dispute import Conflict, Group
+from assistant.brief.numeric import figures_in
 from assistant.brief.sections import speaks
 from index.text import sentence_spans, terms
 
@@ -15,25 +16,38 @@ def _named(text: str, names: set[str]) -> set[str]:
     return {n for n in names if re.search(rf"\b{re.escape(n.split()[-1])}\b", text)}
 
 
-def _deniers(text: str, names: set[str]) -> set[str]:
+def _deniers(text: str, names: set[str], people: frozenset[str] = frozenset()) -> set[str]:
     """The named actors that deny or correct something in this sentence.
 
-    The denier is named just before the verb ("Gazprom has denied"), after it in the passive ("was denied
-    by UKIP"), or is a pronoun standing for the first actor the stretch names ("Mike Nattrass ... made the
-    comments. But ..., he denied ...").
+    The denier is the subject nearest before the verb in its sentence ("Gazprom has denied"), named after it
+    in the passive ("was denied by UKIP"), or a pronoun standing for the first actor the stretch names ("Mike
+    Nattrass ... made the comments. But ..., he denied ..."); "he" and "she" stand for people only, when the
+    people among the names are known.
     """
     found: set[str] = set()
+    sentences = sentence_spans(text)
     for verb in vocab.DENIAL.finditer(text):
-        before_words = text[: verb.start()].split()
-        named = _named(" ".join(before_words[-vocab.DENIER_WINDOW :]), names)
+        opening = max([start for start, _ in sentences if start <= verb.start()], default=0)
+        before = text[opening : verb.start()]
+        window = " ".join(before.split()[-vocab.DENIER_WINDOW :])
+        subjects = [(m.end(), n) for n in names for m in _mentions(window, n)]
+        pronouns = [
+            (m.end(), m.group().lower()) for m in re.finditer(r"\b[A-Za-z]+\b", window)
+            if m.group().lower() in vocab.SUBJECT_PRONOUNS
+        ]  # fmt: skip
+        named: set[str] = set()
+        if pronouns and (not subjects or max(pronouns)[0] > max(subjects)[0]):
+            pronoun = max(pronouns)[1]
+            referents = names & people if people and pronoun in ("he", "she") else names
+            firsts = sorted((m.start(), n) for n in referents for m in _mentions(text[: verb.start()], n))
+            named = {firsts[0][1]} if firsts else set()
+        elif subjects:
+            nearest = max(subjects)[0]
+            named = {n for end, n in subjects if end == nearest}
         passive = re.match(r"\s+by\s+", text[verb.end() :])
         if passive:
             after = text[verb.end() + passive.end() :].split()[: vocab.DENIER_WINDOW]
-            named |= _named(" ".join(after), names)
-        pronoun = [w.lower().strip(",") for w in before_words[-3:]]
-        if not named and any(w in vocab.SUBJECT_PRONOUNS for w in pronoun):
-            firsts = sorted((m.start(), n) for n in names for m in _mentions(text[: verb.start()], n))
-            named = {firsts[0][1]} if firsts else set()
+            named = _named(" ".join(after), names)
         found |= named
     return found
 
@@ -42,11 +56,13 @@ def _mentions(text: str, name: str) -> list[re.Match[str]]:
     return list(re.finditer(rf"\b{re.escape(name.split()[-1])}\b", text))
 
 
-def denials(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> list[Group]:
+def denials(
+    pool: Pool, names: list[set[str]], can_deny: frozenset[str], people: frozenset[str] = frozenset()
+) -> list[Group]:
     """A statement and its denial or correction by the actor it is about: in another document, or the same one
     (reports often carry both sides: "He accused the party of a deal ... But the claim was denied by UKIP")."""
     texts = [c.text for c in pool.candidates]
-    deniers = [_deniers(t, names[j] & can_deny if can_deny else names[j]) for j, t in enumerate(texts)]
+    deniers = [_deniers(t, names[j] & can_deny if can_deny else names[j], people) for j, t in enumerate(texts)]
     # What each denial denies: the words after its verb, in its sentence ("rejected the idea X posed a threat").
     denied = [_denied_words(t) for t in texts]
     best: dict[str, tuple[float, int, int, int]] = {}
@@ -107,6 +123,8 @@ def counterclaims(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -
             verb = re.search(rf"\b{vocab.REPORTING}", head)
             if verb is None or len(head[: verb.start()].split()) > vocab.DENIER_WINDOW:
                 continue
+            if figures_in(head[: verb.start()]):
+                continue  # "only 25% of Britons said": a survey's share, not an actor answering
             speakers = _named(head[: verb.start()], actors)
             before = text[:start]
             if not speakers or any(speaks(before, a) for a in speakers) or vocab.DENIAL.search(sentence):

@@ -40,6 +40,9 @@ class Thresholds:
     numbers_similarity: float
     numbers_similarity_unnamed: float
     figure_context_words: int
+    figure_shared_words: int
+    approximate_tolerance: float
+    figure_max_ratio: float
     denial_similarity: float
     denial_shared_words: int
     polarity_similarity: float
