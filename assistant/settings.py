@@ -223,6 +223,14 @@ class Settings(BaseSettings):
     brief_restated_overlap: float = Field(
         0.7, ge=0, le=1, description="Jaccard at which a sentence of a denying stretch restates the claim itself."
     )
+    # An act said done in one document and not done in another: set on the development clusters (tory-tax,
+    # asylum, broadband) with kilroy, hunting and the seeds.
+    brief_negated_act_similarity: float = Field(
+        0.50, ge=0, le=1, description="Cosine a 'would not cut' sentence needs to one saying the actor would cut."
+    )
+    brief_act_subject_words: int = Field(
+        8, ge=1, description="Words before a verb where the actor doing it is named ('Tory plans to cut')."
+    )
 
     @property
     def chroma_path(self) -> Path:

@@ -12,7 +12,7 @@ from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
 from assistant.brief.dispute import Conflict, Group
 from assistant.brief.numeric import figure_groups
-from assistant.brief.stance import counterclaims, denials
+from assistant.brief.stance import counterclaims, denials, negated_acts
 from assistant.brief.thresholds import DEFAULT, Thresholds
 from index.text import terms
 
@@ -84,6 +84,7 @@ def find_disagreements(
         *figure_groups(pool, cross, names),
         *denials(pool, names, deniers, people),
         *counterclaims(pool, names, deniers),
+        *negated_acts(pool, names, deniers, people),
         *_polarities(pool, cross),
     ]
     ordered = sorted(groups, key=lambda g: (g.conflict.kind == "rounding", -len(g.contrary), -g.strength, g.asserted))

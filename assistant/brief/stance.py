@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
@@ -25,31 +26,37 @@ def _deniers(text: str, names: set[str], people: frozenset[str] = frozenset()) -
     people among the names are known.
     """
     found: set[str] = set()
-    sentences = sentence_spans(text)
     for verb in vocab.DENIAL.finditer(text):
-        opening = max([start for start, _ in sentences if start <= verb.start()], default=0)
-        before = text[opening : verb.start()]
-        window = " ".join(before.split()[-vocab.DENIER_WINDOW :])
-        subjects = [(m.end(), n) for n in names for m in _mentions(window, n)]
-        pronouns = [
-            (m.end(), m.group().lower()) for m in re.finditer(r"\b[A-Za-z]+\b", window)
-            if m.group().lower() in vocab.SUBJECT_PRONOUNS
-        ]  # fmt: skip
-        named: set[str] = set()
-        if pronouns and (not subjects or max(pronouns)[0] > max(subjects)[0]):
-            pronoun = max(pronouns)[1]
-            referents = names & people if people and pronoun in ("he", "she") else names
-            firsts = sorted((m.start(), n) for n in referents for m in _mentions(text[: verb.start()], n))
-            named = {firsts[0][1]} if firsts else set()
-        elif subjects:
-            nearest = max(subjects)[0]
-            named = {n for end, n in subjects if end == nearest}
+        named = _subject_before(text, verb.start(), names, people)
         passive = re.match(r"\s+by\s+", text[verb.end() :])
         if passive:
             after = text[verb.end() + passive.end() :].split()[: vocab.DENIER_WINDOW]
             named = _named(" ".join(after), names)
         found |= named
     return found
+
+
+def _subject_before(
+    text: str, at: int, names: set[str], people: frozenset[str], words: int = vocab.DENIER_WINDOW
+) -> set[str]:
+    """The actor nearest before offset at in its sentence, within a few words: named, or a pronoun standing
+    for the first actor the stretch names ("he" and "she" for people only, when the people are known)."""
+    opening = max([start for start, _ in sentence_spans(text) if start <= at], default=0)
+    window = " ".join(text[opening:at].split()[-words:])
+    subjects = [(m.end(), n) for n in names for m in _mentions(window, n)]
+    pronouns = [
+        (m.end(), m.group().lower()) for m in re.finditer(r"\b[A-Za-z]+\b", window)
+        if m.group().lower() in vocab.SUBJECT_PRONOUNS
+    ]  # fmt: skip
+    if pronouns and (not subjects or max(pronouns)[0] > max(subjects)[0]):
+        pronoun = max(pronouns)[1]
+        referents = names & people if people and pronoun in ("he", "she") else names
+        firsts = sorted((m.start(), n) for n in referents for m in _mentions(text[:at], n))
+        return {firsts[0][1]} if firsts else set()
+    if subjects:
+        nearest = max(subjects)[0]
+        return {n for end, n in subjects if end == nearest}
+    return set()
 
 
 def _mentions(text: str, name: str) -> list[re.Match[str]]:
@@ -206,3 +213,62 @@ def _restates(claim: str, denial: str, overlap: float) -> bool:
         if not vocab.DENIAL.search(part) and len(said & words) / max(len(said | words), 1) >= overlap:
             return True
     return False
+
+
+def negated_acts(
+    pool: Pool, names: list[set[str]], can_deny: frozenset[str], people: frozenset[str] = frozenset()
+) -> list[Group]:
+    """An actor said to do a thing in one document, and to not do it in another: "Tory plans to cut £35bn"
+    against "The Tories said they would not cut spending". The actor is the subject of the negated verb in
+    one, named just before the same verb in the other, and not the one speaking there."""
+    t = pool.thresholds
+    texts = [c.text for c in pool.candidates]
+    best: dict[tuple[str, str], tuple[float, int, int, str]] = {}
+    for j, text in enumerate(texts):
+        actors = names[j] & can_deny if can_deny else names[j]
+        for negation in vocab.NEGATED_ACT.finditer(text):
+            verb = negation.group("verb")
+            stems = terms(verb)
+            if not stems or stems[0] in vocab.NOT_AN_ACT or negation.group("passive"):
+                continue  # "cannot be trusted": what is not done to the actor, not what the actor does
+            for actor in _subject_before(text, negation.start(), actors, people, vocab.SUBJECT_WINDOW):
+                for i in _doing(pool, texts, j, actor, stems[0], names, t.act_subject_words):
+                    if j in pool.duplicates[i] or _restates(texts[i], text, t.restated_overlap):
+                        continue  # the negating stretch also quotes the statement itself
+                    similarity = float(pool.similarity[i, j])
+                    shared = (pool.words[i] & pool.words[j]) - {stems[0]} - {w for n in names[j] for w in terms(n)}
+                    if similarity < t.negated_act_similarity or len(shared) < t.denial_shared_words:
+                        continue
+                    key = (actor, stems[0])
+                    if key not in best or similarity > best[key][0]:
+                        aux = negation.group("aux").split()[0].lower().removesuffix("n't")
+                        best[key] = (similarity, i, j, f"{_AFFIRMED.get(aux, aux).capitalize()} {actor} {verb}")
+    return [
+        Group(Conflict("negated", actor, "", f"{said}, or not?"), i, (j,), similarity, frozenset({i, j}))
+        for (actor, _), (similarity, i, j, said) in sorted(best.items())
+    ]
+
+
+_AFFIRMED = {"cannot": "can", "never": "does"}  # the question asks the negated act without its negation
+
+
+def _doing(
+    pool: Pool, texts: list[str], j: int, actor: str, stem: str, names: list[set[str]], window: int
+) -> Iterator[int]:
+    """Candidates of other documents that name the actor a few words before the verb, unnegated. The actor
+    is matched by the stem of its name, so that "Tory plans" names the Tories."""
+    doc = pool.candidates[j].paragraph.doc_id
+    (actor_stem,) = terms(actor.split()[-1])[-1:] or [actor.lower()]
+    for i, text in enumerate(texts):
+        if pool.candidates[i].paragraph.doc_id == doc or speaks(text, actor):
+            continue
+        if not any(terms(n.split()[-1])[-1:] == [actor_stem] for n in names[i]):
+            continue
+        if any(terms(m.group("verb"))[:1] == [stem] for m in vocab.NEGATED_ACT.finditer(text)):
+            continue
+        words = list(re.finditer(r"[A-Za-z][A-Za-z'-]*", text))
+        stems = [(terms(w.group()) or [""])[0] for w in words]
+        for at, word_stem in enumerate(stems):
+            if word_stem == stem and actor_stem in stems[max(0, at - window) : at]:
+                yield i
+                break

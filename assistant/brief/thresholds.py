@@ -48,6 +48,8 @@ class Thresholds:
     polarity_similarity: float
     polarity_shared_words: int
     restated_overlap: float
+    negated_act_similarity: float
+    act_subject_words: int
 
     @classmethod
     def of(cls, settings: Settings) -> Thresholds:
