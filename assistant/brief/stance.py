@@ -90,8 +90,8 @@ def denials(
             if j in pool.duplicates[i] or _restates(texts[i], texts[j], pool.thresholds.restated_overlap):
                 continue  # the denying sentence quoted with its neighbour restates the claim: no conflict
             shared_actor = {a for a in names[i] & deniers[j] if not speaks(texts[i], a)}
-            if not shared_actor:
-                continue
+            if not shared_actor or not all(_stem_named(texts[i], n) for n in _attributed(texts[j], names[j])):
+                continue  # "dismissed fears from some Conservatives that ...": a denial of what they said
             similarity = float(pool.similarity[i, j])
             # What is denied must be what the statement says: words of the denied clause in common, other
             # than the denier's name, and one of them not a name at all ("a front", not only "Kilroy-Silk").
@@ -112,6 +112,24 @@ def denials(
         conflict = Conflict("denial", actor, "", question)
         groups.append(Group(conflict, i, (j,), similarity, frozenset({i, j}), split))
     return groups
+
+
+def _attributed(text: str, names: set[str]) -> set[str]:
+    """The actors a denial says the denied words are from: "dismissed fears from some Conservatives that ...",
+    "rejected claims by Labour"."""
+    found: set[str] = set()
+    for verb in vocab.DENIAL.finditer(text):
+        after = " ".join(text[verb.end() :].split()[: vocab.DENIER_WINDOW])
+        source = re.search(r"\b(?:from|by)\s+((?:[a-z]+\s+){0,2}[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)", after)
+        if source:
+            found |= _named(source.group(1), names)
+    return found
+
+
+def _stem_named(text: str, name: str) -> bool:
+    """The text names the actor, in any form of the word ("Tory" for "Tories")."""
+    stem = terms(name.split()[-1])[-1:]
+    return bool(stem) and stem[0] in terms(text)
 
 
 def counterclaims(pool: Pool, names: list[set[str]], can_deny: frozenset[str]) -> list[Group]:
