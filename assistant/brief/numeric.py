@@ -118,7 +118,12 @@ def figures_in(text: str, tolerance: float = 0.1) -> list[Figure]:
 def agree_within_rounding(a: Figure, b: Figure) -> bool:
     """True when some value is allowed by both figures once each is read with its rounding and its bound:
     "$9.37bn" and "$9.4bn" agree, "$9.3bn" and "$9.37bn" do not, "about 200" and "about 100" do not."""
-    return a.low <= b.high + 1e-9 * abs(b.high) and b.low <= a.high + 1e-9 * abs(a.high)
+    # Ranges that only touch do not meet: £11bn (10.5 to 11.5) and £12bn (11.5 to 12.5) are two readings.
+    return _below(a.low, b.high) and _below(b.low, a.high)
+
+
+def _below(low: float, high: float) -> bool:
+    return low < high if math.isinf(high) else low < high - 1e-9 * abs(high)
 
 
 def _context_spans(text: str, found: list[Figure], window: int) -> list[tuple[int, int]]:
@@ -211,16 +216,16 @@ def figure_groups(pool: Pool, cross: np.ndarray, names: list[set[str]]) -> list[
         return node
 
     linked: set[Node] = set()
-    for _, a, b in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
-        ra, rb = root(a), root(b)
+    for _, one, other in sorted(links, key=lambda link: (-link[0], link[1], link[2])):
+        ra, rb = root(one), root(other)
         if ra == rb:
             continue
-        in_a, in_b = members.get(ra, {a[0]}), members.get(rb, {b[0]})
+        in_a, in_b = members.get(ra, {one[0]}), members.get(rb, {other[0]})
         if in_a & in_b:
             continue
         parent[ra] = rb
         members[rb] = in_a | in_b
-        linked |= {a, b}
+        linked |= {one, other}
     clusters: dict[Node, list[Node]] = {}
     for node in sorted(linked):
         clusters.setdefault(root(node), []).append(node)

@@ -43,7 +43,10 @@ def _subject_before(
     for the first actor the stretch names ("he" and "she" for people only, when the people are known)."""
     opening = max([start for start, _ in sentence_spans(text) if start <= at], default=0)
     window = " ".join(text[opening:at].split()[-words:])
-    subjects = [(m.end(), n) for n in names for m in _mentions(window, n)]
+    # "Labour's figures do not": a name in the possessive is not the subject, what it owns is.
+    subjects = [
+        (m.end(), n) for n in names for m in _mentions(window, n) if not re.match(r"['’]s\b", window[m.end() :])
+    ]
     pronouns = [
         (m.end(), m.group().lower()) for m in re.finditer(r"\b[A-Za-z]+\b", window)
         if m.group().lower() in vocab.SUBJECT_PRONOUNS
@@ -238,7 +241,7 @@ def negated_acts(
 ) -> list[Group]:
     """An actor said to do a thing in one document, and to not do it in another: "Tory plans to cut £35bn"
     against "The Tories said they would not cut spending". The actor is the subject of the negated verb in
-    one, named just before the same verb in the other, and not the one speaking there."""
+    one, and named just before the same verb in the other."""
     t = pool.thresholds
     texts = [c.text for c in pool.candidates]
     best: dict[tuple[str, str], tuple[float, int, int, str]] = {}
@@ -278,7 +281,7 @@ def _doing(
     doc = pool.candidates[j].paragraph.doc_id
     (actor_stem,) = terms(actor.split()[-1])[-1:] or [actor.lower()]
     for i, text in enumerate(texts):
-        if pool.candidates[i].paragraph.doc_id == doc or speaks(text, actor):
+        if pool.candidates[i].paragraph.doc_id == doc:
             continue
         if not any(terms(n.split()[-1])[-1:] == [actor_stem] for n in names[i]):
             continue
