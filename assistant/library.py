@@ -20,7 +20,7 @@ from assistant.settings import Settings
 from assistant.sources import SourceFilter
 from assistant.verify import SupportScorer
 from index.chunk import chunk_document, quote_spans
-from index.embed import Embedder
+from index.embed import Embedder, open_embedder
 from index.ingest import Embedded, Progress, ingest
 from index.load import load_paths
 from index.records import DocumentSummary, IngestReport, Paragraph, Passage
@@ -173,7 +173,7 @@ class Library:
     @cached_property
     def _embedder(self) -> Embedder:
         s = self.settings
-        return Embedder(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
+        return open_embedder(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
 
     def index(
         self,

@@ -1,6 +1,6 @@
 """Kill -9 `briefing index` at every write step, re-run it, and compare with an uninterrupted run; prints a table.
 
-Each write step the store announces (index/store.py WRITE_STEPS, REMOVE_STEPS) is a kill point: a child
+Each write step the store announces (index/store_writes.py WRITE_STEPS, REMOVE_STEPS) is a kill point: a child
 process ingests the edited corpus into a copy of the indexed store and SIGKILLs itself just before the
 n-th step; then `ingest` runs again, uninterrupted, in this process. The store it reaches must equal the
 one an uninterrupted run reaches: the documents, every paragraph's id, text and offsets, the excerpts,

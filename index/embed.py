@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from functools import cached_property
 from pathlib import Path
 
@@ -98,6 +100,51 @@ class Embedder:
             (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
             out[batch] = vectors
         return out
+
+
+_LOADING: dict[tuple[object, ...], Future[Embedder]] = {}
+_LOADING_LOCK = threading.Lock()
+
+
+def load_in_background(
+    model_dir: Path | None, encoder: str = DEFAULT_ENCODER, cache_dir: Path | None = None, threads: int = 1
+) -> None:
+    """Start building the encoder on a thread, for a command that needs it after slower imports.
+
+    A cold `briefing ask` imports the store's libraries (chromadb, ~0.4 s) before it embeds the
+    question; the ONNX session (~0.15 s) is built meanwhile on the other core. open_embedder takes
+    it, or builds one itself when none was started. A failure surfaces there, not here.
+    """
+    # Imported on this thread first: two threads importing numpy's or onnxruntime's modules at once
+    # can see them half initialised.
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
+
+    key = (model_dir, encoder, cache_dir, threads)
+    with _LOADING_LOCK:
+        if key in _LOADING:
+            return
+        future: Future[Embedder] = Future()
+        _LOADING[key] = future
+
+    def build() -> None:
+        try:
+            future.set_result(Embedder(model_dir, encoder=encoder, cache_dir=cache_dir, threads=threads))
+        except BaseException as error:  # handed to open_embedder's caller
+            future.set_exception(error)
+
+    threading.Thread(target=build, name="briefing-encoder", daemon=True).start()
+
+
+def open_embedder(
+    model_dir: Path | None, encoder: str = DEFAULT_ENCODER, cache_dir: Path | None = None, threads: int = 1
+) -> Embedder:
+    """The encoder: the one load_in_background started for these arguments, or a new one."""
+    with _LOADING_LOCK:
+        future = _LOADING.pop((model_dir, encoder, cache_dir, threads), None)
+    if future is not None:
+        return future.result()
+    return Embedder(model_dir, encoder=encoder, cache_dir=cache_dir, threads=threads)
 
 
 def encoder_name(model: object) -> str | None:

@@ -30,6 +30,11 @@ EMBED_GROUP = 1024
 # answerable questions, not developed on) 0.905 -> 0.857 at -5% pieces, and asks ~15 ms slower on
 # paragraphs not quoted before (benchmarks/scale.py, 31k paragraphs). So 0, every excerpt embedded,
 # is the default. Embedding every excerpt of the top passages at question time: 83-582 ms per ask.
+# Late chunking (an excerpt's vector pooled from its paragraph's own pass, the last layer's token
+# vectors over the sentence's word pieces: no second encoder pass; tried 2026-12-02 and not kept):
+# word pieces embedded -61% seeds, -50% squad-heldout, -47% BBC, but recall@5 seeds 0.984 -> 0.922
+# (4 of 64 questions fell from rank 2-5 to 6-10; under the gate's 0.95), squad-heldout 0.923 -> 0.919,
+# BBC 0.905 -> 0.905; subtracting part of the paragraph's vector (0.3, 0.6) left seeds at 0.922.
 EXCERPT_MIN_TOKENS = 0
 
 

@@ -212,6 +212,26 @@ def test_asking_with_another_encoder_than_the_store_was_indexed_with_exits_2_say
     assert "BRIEFING_ENCODER=onnx-fp32" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_the_console_entry_leaves_after_an_ask_with_all_of_its_output_written_to_a_pipe(
+    writable_copy: Path, model_cache: Path
+) -> None:
+    # An ask ends with os._exit (no interpreter teardown): its buffered output must still reach the pipe whole.
+    env = {key: value for key, value in environment(writable_copy).items() if value is not None}
+    env |= {"BRIEFING_ENCODER_CACHE": str(model_cache), "PYTHONPATH": str(REPO)}
+    env |= {key: os.environ[key] for key in ("PATH", "HOME", "HF_HUB_OFFLINE") if key in os.environ}
+    in_process = json.loads(briefing(writable_copy, "ask", "--json", H200_QUESTION).stdout)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--json", H200_QUESTION], env=env, capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)  # the whole object, not a cut-off prefix
+    assert {k: v for k, v in answer.items() if k != "timings_ms"} == {
+        k: v for k, v in in_process.items() if k != "timings_ms"
+    }
+
+
 def test_ask_json_abstains_on_an_off_topic_question(data_dir: Path) -> None:
     result = briefing(data_dir, "ask", "--json", "What is the capital of Australia?")
 

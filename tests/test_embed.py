@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.chunk import chunk_document
-from index.embed import DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir
+from index.embed import DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir, load_in_background, open_embedder
 from index.load import load_paths
 from index.onnx_export import export_path
 
@@ -199,3 +199,22 @@ def test_the_default_model_folder_ships_in_the_installed_package() -> None:
 
     assert (folder / "model.safetensors").is_file()
     assert (folder / "tokenizer.json").is_file()
+
+
+def test_an_encoder_loaded_in_the_background_is_the_one_open_embedder_hands_back(
+    model_cache: Path, embedder: Embedder
+) -> None:
+    load_in_background(None, cache_dir=model_cache)
+
+    loaded = open_embedder(None, cache_dir=model_cache)
+
+    assert isinstance(loaded, Embedder) and loaded is not embedder
+    assert np.allclose(loaded.embed(QUESTIONS[:2]), embedder.embed(QUESTIONS[:2]), atol=1e-6)
+    assert open_embedder(None, cache_dir=model_cache) is not loaded  # taken once; the next call builds its own
+
+
+def test_a_background_load_that_fails_raises_when_the_encoder_is_opened(tmp_path: Path) -> None:
+    load_in_background(tmp_path / "no-model-here", cache_dir=tmp_path / "cache")
+
+    with pytest.raises(FileNotFoundError, match="no-model-here"):
+        open_embedder(tmp_path / "no-model-here", cache_dir=tmp_path / "cache")

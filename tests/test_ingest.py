@@ -22,7 +22,8 @@ from index.embed import Embedder
 from index.ingest import ingest
 from index.load import load_paths
 from index.records import IngestReport
-from index.store import _NAME, LISTING_FILE, SCHEMA, ParagraphStore, StoreError, collection_name
+from index.rows import LISTING_FILE
+from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
 
 SEED_IDS = ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt")
 
