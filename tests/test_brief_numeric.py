@@ -8,7 +8,6 @@ from assistant.brief import brief_from_paragraphs, figures_in
 from assistant.brief.numeric import agree_within_rounding
 from index.embed import Embedder
 from index.records import Paragraph
-from index.text import NUMBER_WORDS
 
 
 @pytest.mark.parametrize(
@@ -27,10 +26,6 @@ def test_one_is_a_figure_only_with_a_scale_and_a_known_set_is_not_a_count() -> N
     assert figures_in("No one of the leaders spoke; the two parties and all three rivals met.") == []
     (figure,) = figures_in("They paid one million pounds.")
     assert figure.value == 1e6
-
-
-def test_number_words_hold_the_compounds_up_to_ninety_nine() -> None:
-    assert NUMBER_WORDS["ninety-nine"] == 99 and NUMBER_WORDS["twenty"] == 20 and "hundred" not in NUMBER_WORDS
 
 
 @pytest.mark.parametrize(
