@@ -5,8 +5,10 @@ cluster the hand lists (actors, real disagreements, on-topic sub-topics) were wr
 the articles before the brief was first built on it. The brief was developed on kilroy, hunting and the
 seeds. "terror" is held out: its disagreements were never looked at while the brief was developed.
 "blunkett" is the foreign cluster, picked and listed by reading after development and never run
-before its first scored brief. "feud" (25 articles) is there for the time per brief only: it has no
-hand lists. Each brief's time is measured after the models have loaded, on this machine's cores.
+before its first scored brief. "tory-tax", "asylum" and "broadband" are development clusters, picked and
+listed by reading to develop the disagreement detectors on (with kilroy, hunting and the seeds). "feud"
+(25 articles) is there for the time per brief only: it has no hand lists. Each brief's time is measured
+after the models have loaded, on this machine's cores.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/brief_bbc.py [--show CLUSTER]
 """
@@ -47,6 +49,9 @@ class Cluster:
     # reading before its first brief, so its row is the honest number on a corpus the brief has not seen.
     foreign: bool = False
     timing_only: bool = False  # a big cluster for the time per brief; no hand lists, its scores are not counted
+    # Picked and listed by reading to develop the disagreement detectors on (issue 12), like kilroy, hunting
+    # and the seeds; terror and blunkett were not looked at while they were developed.
+    development: bool = False
 
 
 CLUSTERS = [
@@ -210,6 +215,148 @@ CLUSTERS = [
         timing_only=True,
     ),
     Cluster(
+        "tory-tax",  # the Tories' £35bn savings and £4bn tax cuts against Labour's "£35bn cuts" (politics, early 2005)
+        tuple(
+            f"politics/{n}.txt" for n in ("022", "175", "270", "271", "275", "277", "282", "344", "374", "387", "409")
+        ),
+        {
+            "Michael Howard": r"Howard",
+            "Tony Blair": r"Blair",
+            "Gordon Brown": r"Brown",
+            "Oliver Letwin": r"Letwin",
+            "David James": r"David James|\bJames\b",
+            "Liam Fox": r"\bFox\b",
+            "Robert Jackson": r"Jackson",
+            "Conservatives": r"Conservative|Tor(y|ies)",
+            "Labour": r"Labour",
+            "Liberal Democrats": r"Lib Dem|Liberal Democrat",
+        },
+        {
+            # 022 (the IFS: an £11bn gap), 387 (Letwin: taxes up £10bn or £11bn) / 282 (Letwin: an £8bn
+            # shortfall), 344 (£8 billion to fill the black hole), 270 (£12bn to plug the black hole)
+            "Labour's black hole: £8bn, £11bn or £12bn": (r"£8\s?(bn|billion)", r"£1[12]\s?(bn|billion)"),
+            # 022, 275, 277, 282, 344, 374, 409 (£4bn of tax cuts) / 271 (around £6bn for tax cuts)
+            "the Tory tax cuts: £4bn or £6bn": (r"£4\s?(bn|billion)", r"£6\s?(bn|billion)"),
+            # 282 (Brown: £50bn of cuts by 2011) / 387 (the Tories: £33.5bn less than Labour by 2011)
+            "spending below Labour's by 2011: £50bn or £33.5bn": (r"£50\s?bn", r"£33\.5\s?bn"),
+            # 175, 271, 387 (Labour: £35bn of cuts to services) / 387, 282 (the Tories: no cut, a misrepresentation)
+            "the Tories would cut £35bn from services, or they deny any cut": (
+                r"\bcut",
+                r"would not cut|misrepresent|lie\b|deny",
+            ),
+            # 374 (Letwin: carefully costed, fully funded) / 271, 275, 277, 344 (Labour: the sums do not add up)
+            "the Tory plans are costed, or their sums do not add up": (
+                r"costed|fully funded|about right",
+                r"add up|sums wrong|fantasy",
+            ),
+            # 022, 277 (Howard: every expert says Labour must raise taxes) / 277, 387 (Blair: they are wrong;
+            # Brown: costed and affordable)
+            "Labour would have to raise taxes, or its plans are affordable": (
+                r"(put up|raise|higher) tax|tax will go up",
+                r"are wrong|affordable",
+            ),
+        },
+        (
+            "the Tory £35bn savings",
+            "Tory tax cuts",
+            "Labour's tax plans",
+            "Robert Jackson's defection",
+            "the David James review",
+        ),
+        development=True,
+    ),
+    Cluster(
+        "asylum",  # the Tories' asylum quotas and health checks against Labour's points system (politics, 2004-05)
+        tuple(f"politics/{n}.txt" for n in ("013", "087", "106", "122", "153", "193", "220", "334", "382")),
+        {
+            "Michael Howard": r"Howard",
+            "Tony Blair": r"Blair",
+            "Charles Clarke": r"Clarke",
+            "David Davis": r"Davis",
+            "David Blunkett": r"Blunkett",
+            "Mark Oaten": r"Oaten",
+            "Trevor Phillips": r"Phillips",
+            "Refugee Council": r"Refugee Council",
+            "Des Browne": r"Browne",
+            "Liam Fox": r"\bFox\b",
+            "Conservatives": r"Conservative|Tor(y|ies)",
+        },
+        {
+            # 087, 106 (Howard: the plans are not racist) / 122, 382, 087, 334 (prejudice, colour, racist agenda)
+            "the plans are racist or prejudiced, or they are not": (
+                r"not racist",
+                r"prejudice|colour|racist agenda|xenophobia|bigotry",
+            ),
+            # 087, 106, 334, 220 (the Tories: annual limits, quotas) / 153, 220 (Blair, Clarke: no quota, rejected).
+            # Missed on the first reading and added after the first run showed it: a real dispute all the same.
+            "annual quotas on asylum and migrants, or none": (r"quota|annual limit", r"reject|arbitrary figure"),
+            # 087, 106, 220 (charities: lives at risk, no safe haven) / 087, 106 (the Tories: little risk)
+            "quotas put refugees' lives at risk, or there is little risk": (
+                r"lives at risk|safe haven|turn(ed)? away",
+                r"little risk",
+            ),
+            # 122 (about 200 of 185,000 tested found infected) / 382 (about 100 infectious cases)
+            "TB cases found at the airports: about 200 or about 100": (r"\b200\b", r"\b100\b"),
+            # 193 (Davis: the UK is losing its veto) / 193 (Blair: no question of giving it up; Blunkett: can reject)
+            "the UK loses its veto on asylum, or keeps it": (
+                r"losing its power of veto|disappearance of the",
+                r"keep the veto|no question of Britain|still be able to reject",
+            ),
+            # 087, 106, 334 (the Tories: process claims overseas) / 153, 334 (Blair: would not work, unworkable)
+            "processing asylum claims abroad works, or it would not": (
+                r"processed overseas|outside the UK",
+                r"would not work|unworkable|no such other country",
+            ),
+            # 153, 334 (the Tories: Labour too little, too late) / 122, 382 (Labour: the Tories are late, catching up)
+            "who is late on immigration: Labour or the Tories": (
+                r"too late|too little|panicky",
+                r"bit late|catch up",
+            ),
+        },
+        (
+            "asylum quotas",
+            "health checks for immigrants",
+            "the points system for economic migrants",
+            "processing asylum claims abroad",
+            "the EU veto on immigration",
+        ),
+        development=True,
+    ),
+    Cluster(
+        "broadband",  # broadband take-up and speeds in the UK (tech, 2004-05)
+        tuple(f"tech/{n}.txt" for n in ("021", "058", "129", "146", "150", "205", "254", "264", "352", "361")),
+        {
+            "BT": r"\bBT\b|British Telecom",
+            "Ofcom": r"Ofcom",
+            "UK Online": r"UK Online",
+            "Nielsen/NetRatings": r"Nielsen",
+            "Jupiter Research": r"Jupiter",
+            "AOL": r"\bAOL\b",
+            "Demos": r"Demos",
+            "PC Pro": r"PC Pro",
+            "NTL": r"\bntl\b|NTL",
+            "Telewest": r"Telewest",
+            "Duncan Ingram": r"Ingram",
+            "Tim Danton": r"Danton",
+        },
+        {
+            # 129 (5.3 million; more than 5 million), 150 (more than five million households), 264 (five million
+            # Britons) / 254 (almost six million), 361 (more than six million households)
+            "UK broadband users: five million, 5.3 million or six million": (
+                r"\b(5(\.3)?|five) million",
+                r"\bsix million",
+            ),
+        },
+        (
+            "broadband speeds",
+            "BT broadband customers",
+            "local loop unbundling",
+            "broadband and TV viewing",
+            "switching internet providers",
+        ),
+        development=True,
+    ),
+    Cluster(
         "seeds",
         ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt"),
         {
@@ -331,6 +478,8 @@ def _role(cluster: Cluster) -> str:
         return " (held out)"
     if cluster.foreign:
         return " (foreign)"
+    if cluster.development:
+        return " (dev)"
     return " (timing)" if cluster.timing_only else ""
 
 

@@ -1,5 +1,6 @@
 """The shared vocabulary of text: sentence spans (where claims start and end, for chunking and quoting),
-stemmed terms and stopwords (BM25, the answerer, briefs), and month names (dates in metadata and timelines).
+stemmed terms and stopwords (BM25, the answerer, briefs), month names (dates in metadata and timelines) and
+numbers written as words (figures in briefs).
 
 Every layer that reads words takes them from here, so no list or pattern is written twice.
 """
@@ -132,3 +133,25 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december"]  # fmt: skip
 # Full names, and abbreviations with or without a full stop ("Sep 3", "Sept. 3"); any case ("MAY 14 2026").
 MONTH_PATTERN = "|".join(MONTHS) + "|sept\\.?|" + "|".join(m[:3] + r"\.?" for m in MONTHS)
+
+
+# Numbers written as words ("nine detainees", "five million Britons", "Forty-four percent"): what a figure
+# reader takes for a number besides digits. "one" is left to the reader that uses these: it is far more
+# often a pronoun or an article ("one of the", "no one") than a count.
+_SMALL_NUMBERS = [
+    *("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
+    *("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"),
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+NUMBER_WORDS: dict[str, int] = {
+    **{word: n for n, word in enumerate(_SMALL_NUMBERS)},
+    **{tens: 20 + 10 * n for n, tens in enumerate(_TENS)},
+    **{
+        f"{tens}-{unit}": 20 + 10 * n + u
+        for n, tens in enumerate(_TENS)
+        for u, unit in enumerate(_SMALL_NUMBERS[:10])
+        if u
+    },
+}
+# Longest first, so that "seventeen" is not read as "seven" and "forty-four" not as "forty".
+NUMBER_WORD_PATTERN = "|".join(sorted(NUMBER_WORDS, key=lambda w: (-len(w), w)))

@@ -570,7 +570,7 @@ def test_the_cli_refuses_an_off_corpus_topic_with_a_non_zero_exit(seeded_library
 def test_the_denier_is_named_before_the_verb_after_it_in_the_passive_or_by_a_pronoun(
     text: str, deniers: set[str]
 ) -> None:
-    from assistant.brief.disagreements import _deniers
+    from assistant.brief.stance import _deniers
 
     assert _deniers(text, {"Gazprom", "Acme", "Jane Ortiz"}) == deniers
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.text import has_sentence_punctuation, sentence_spans, word_spans
+from index.text import NUMBER_WORD_PATTERN, NUMBER_WORDS, has_sentence_punctuation, sentence_spans, word_spans
 
 
 def sentences(text: str) -> list[str]:
@@ -98,3 +99,10 @@ def test_spans_are_trimmed_in_order_disjoint_and_cover_every_word(parts: list[st
         assert not text[start].isspace() and not text[end - 1].isspace()
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in pairwise(spans))
     assert [word for start, end in spans for word in text[start:end].split()] == text.split()
+
+
+def test_number_words_run_from_zero_to_ninety_nine_and_match_longest_first() -> None:
+    assert NUMBER_WORDS["zero"] == 0 and NUMBER_WORDS["ninety-nine"] == 99 and NUMBER_WORDS["twenty"] == 20
+    assert "hundred" not in NUMBER_WORDS and len(NUMBER_WORDS) == 100
+    assert re.match(NUMBER_WORD_PATTERN, "seventeen").group() == "seventeen"  # type: ignore[union-attr]
+    assert re.match(NUMBER_WORD_PATTERN, "forty-four").group() == "forty-four"  # type: ignore[union-attr]

@@ -1,14 +1,16 @@
 """Corpus or topic -> one-page Brief: sections of short verbatim claims, each cited, and where the sources disagree.
 
 records.py holds the records, candidates.py the candidate sentences, sections.py and timeline.py the
-sections, disagreements.py the conflicts, topic.py the topic floor, fit.py the numbering and page fitting,
+sections, disagreements.py the conflicts (with numeric.py for figures, stance.py for claims against denials and
+dispute.py for the records they share), topic.py the topic floor, fit.py the numbering and page fitting,
 build.py the pipeline that runs them in order.
 """
 
 from assistant.brief.build import brief_from_paragraphs, make_brief, rewritten
 from assistant.brief.candidates import quotable_spans, standalone_spans
-from assistant.brief.disagreements import agree_within_rounding, conflict, figures_in
+from assistant.brief.disagreements import conflict
 from assistant.brief.fit import date_range, fit_to_page, numbered
+from assistant.brief.numeric import agree_within_rounding, figures_in
 from assistant.brief.records import (
     DISAGREE_TITLE,
     EMPTY_SECTION,

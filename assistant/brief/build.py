@@ -112,8 +112,10 @@ def brief_from_paragraphs(
     tagged = pick.actors(pool)
     named = pick.mentions(pool, tagged)
     top = pick.with_mentions(tagged, named, pool)[: t.max_actors]
-    can_deny = frozenset(a.name for a in tagged if a.label in pick.AGENT_TYPES)
-    found = find_disagreements(pool, named, can_deny)
+    # A people or party named in the plural acts and denies ("the Tories denied"); "European" does not.
+    can_deny = frozenset(a.name for a in tagged if a.label in pick.AGENT_TYPES or _plural_group(a))
+    people = frozenset(a.name for a in tagged if a.label == "PERSON")
+    found = find_disagreements(pool, named, can_deny, people)
     shown = found.groups[: t.max_disagreements]
     disputed = {i for group in shown for i in group.involved}
     selection = pick.Selection(pool, disputed | {j for i in disputed for j in pool.duplicates[i]})
@@ -148,6 +150,10 @@ def brief_from_paragraphs(
         pairs_checked=found.pairs_checked,
     )
     return fit_to_page(brief, fits)
+
+
+def _plural_group(actor: pick.Actor) -> bool:
+    return actor.label == "NORP" and actor.name.endswith("s")
 
 
 def _title(top: Sequence[pick.Actor]) -> str:

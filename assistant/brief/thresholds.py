@@ -40,11 +40,16 @@ class Thresholds:
     numbers_similarity: float
     numbers_similarity_unnamed: float
     figure_context_words: int
+    figure_shared_words: int
+    approximate_tolerance: float
+    figure_max_ratio: float
     denial_similarity: float
     denial_shared_words: int
     polarity_similarity: float
     polarity_shared_words: int
     restated_overlap: float
+    negated_act_similarity: float
+    act_subject_words: int
 
     @classmethod
     def of(cls, settings: Settings) -> Thresholds:

@@ -167,3 +167,21 @@ POLARITY_MIN_LETTERS = 4  # "do"/"undo": too short to tell a word from a prefixe
 
 # What a count counts must be a thing, not a span of time: "3 years", "10 days" are not figures to dispute.
 TIME_UNITS = {"year", "month", "week", "day", "hour", "minut", "second", "decad", "centuri"}
+
+# stance.py: an act said not to be done ("would not cut", "did not fast-track", "will never raise"). The verb
+# is the word after the negation, an auxiliary "be" skipped ("was not involved").
+NEGATED_ACT = re.compile(
+    r"\b(?P<aux>(?:would|will|did|does|do|could|can|should|shall|is|are|was|were|has|have|had)(?:\s+not|n't)"
+    r"|cannot|never)\s+(?P<passive>be\s+|been\s+)?(?:have\s+)?(?P<verb>[a-z]+)\b",
+    re.I,
+)
+# The subject of a negated act stands right before it ("the Tories would not", "they did not", "Mr Howard
+# would never"): further back, "Labour said the party's sums do not add up" is the speaker, not the subject.
+SUBJECT_WINDOW = 3
+# Verbs of saying, knowing and wanting (as stems): "did not say", "does not know" leave the act open, they
+# do not deny it; open_questions reads those.
+NOT_AN_ACT = {
+    *("say", "tell", "comment", "know", "think", "believ", "expect", "want", "need", "see", "speak", "mention"),
+    *("disclos", "reveal", "confirm", "specifi", "elabor", "explain", "respond", "answer", "rule", "like", "wish"),
+    *("intend", "plan", "seem", "appear", "realis", "understand", "agre", "rememb", "recal", "yet", "onli", "just"),
+}
