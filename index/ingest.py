@@ -9,7 +9,7 @@ from pathlib import Path
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder, encoder_name
 from index.load import load_paths
-from index.records import Document, EmbeddedDocument, Excerpt, IngestReport, LoadFailure, Paragraph
+from index.records import Document, EmbeddedDocument, Excerpt, IngestReport, LoadFailure, Paragraph, UnchangedFile
 from index.store import ParagraphStore
 
 # Rows (paragraphs + excerpts) gathered before one write: each write costs a dozen store calls whatever
@@ -66,7 +66,9 @@ def ingest(
     indexed = {summary.id: summary for summary in store.documents()}
     # Ids already held keep their files: a same-named folder elsewhere gets ids of its own (index/load.py).
     claimed = {doc_id: summary.root for doc_id, summary in indexed.items()}
-    loaded = load_paths(paths, root, max_text_chars, claimed)  # a file over max_text_chars fails with the limit
+    # A file matching its record (id, folder, bytes, sidecar) comes back unchanged, hashed, not extracted;
+    # a file over max_text_chars fails with the limit.
+    loaded = load_paths(paths, root, max_text_chars, claimed, indexed)
     failed = list(loaded.failures)
     added: list[str] = []
     updated: list[str] = []
@@ -114,9 +116,10 @@ def ingest(
         pending.clear()
         rows = 0
 
-    for done, document in enumerate(loaded.documents):
+    found: list[UnchangedFile | Document] = [*loaded.unchanged, *loaded.documents]
+    for done, document in enumerate(found):
         if progress:
-            progress(done, len(loaded.documents), document.id)
+            progress(done, len(found), document.id)
         if document.id in seen:
             # Two folders both holding report.txt: the second would silently replace the first.
             failed.append(
@@ -129,8 +132,11 @@ def ingest(
             continue
         seen[document.id] = document.path
         before = indexed.get(document.id)
-        same = before is not None and before.content_hash == document.content_hash and before.root == document.root
-        if same:
+        if isinstance(document, UnchangedFile) or (
+            before is not None
+            and (before.content_hash, before.sidecar_hash, before.root)
+            == (document.content_hash, document.sidecar_hash, document.root)
+        ):
             unchanged.append(document.id)
             continue
         if model is None:
@@ -164,7 +170,7 @@ def ingest(
                 store.remove_document(summary.id)
                 removed.append(summary.id)
     if progress:
-        progress(len(loaded.documents), len(loaded.documents), "")
+        progress(len(found), len(found), "")
     counts = {summary.id: summary.paragraphs for summary in store.documents()}
     return IngestReport(
         added=tuple(added),

@@ -10,6 +10,7 @@ it is never taken as the date.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -95,6 +96,17 @@ def sidecar(file: Path) -> Found | None:
         if row is not None:
             return Found(SIDECAR_CSV, _checked(row, f"{SIDECAR_CSV} row '{row.get('file')}'"))
     return None
+
+
+def sidecar_hash(described: Found | None) -> str:
+    """A fingerprint of what a sidecar says of one document, stored beside its content hash; "" when none does.
+
+    The content hash covers the file's bytes only, so an edit to metadata.csv alone would leave the
+    document "unchanged" and its old title indexed: a changed fingerprint re-indexes it.
+    """
+    if described is None:
+        return ""
+    return hashlib.sha256(json.dumps([described.source, described.fields], sort_keys=True).encode()).hexdigest()
 
 
 def _csv_row(table: Path, file: Path) -> dict[str, str] | None:

@@ -23,6 +23,7 @@ class Document:
     body_start: int = 0  # where the text after front matter and header lines begins
     url: str | None = None  # where the piece was published, when a sidecar or the page gives it
     provenance: str = ""  # where each field came from: "title: <h1>; date: metadata.csv" (index/metadata.py)
+    sidecar_hash: str = ""  # what its sidecar says of it, hashed; "" when no sidecar describes it (index/metadata.py)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,15 @@ class LoadFailure:
 
 
 @dataclass(frozen=True)
+class UnchangedFile:
+    """A file whose bytes and sidecar match its indexed record: found and hashed, not extracted again."""
+
+    id: str
+    path: str
+    root: str  # the folder its id is relative to, as in Document.root
+
+
+@dataclass(frozen=True)
 class DocumentSummary:
     """What the store knows of one indexed document."""
 
@@ -126,6 +136,7 @@ class DocumentSummary:
     paragraphs: int
     url: str | None = None
     provenance: str = ""  # where title, date, outlet and url came from (index/metadata.py)
+    sidecar_hash: str = ""  # Document.sidecar_hash when it was indexed; "" in records older than the field
 
 
 @dataclass(frozen=True)

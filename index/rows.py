@@ -83,6 +83,7 @@ def summary_of(document: Document, paragraphs: int) -> DocumentSummary:
         paragraphs=paragraphs,
         url=document.url,
         provenance=document.provenance,
+        sidecar_hash=document.sidecar_hash,
     )
 
 
@@ -96,6 +97,7 @@ def record_metadata(r: Record) -> dict[str, str | int]:
         "paragraphs": r.summary.paragraphs,
         "url": r.summary.url or "",
         "provenance": r.summary.provenance,
+        "sidecar_hash": r.summary.sidecar_hash,
         "generation": r.generation,
         "pending": r.pending,
     }
@@ -112,6 +114,10 @@ def record_from(doc_id: str, meta: Any) -> Record:
         paragraphs=int(meta.get("paragraphs", 0)),
         url=optional_text(meta.get("url")),
         provenance=str(meta.get("provenance", "")),
+        # Records written before the field read "", as for a file no sidecar describes: such a file
+        # stays unchanged (its bytes alone made its metadata), while a file a sidecar describes now
+        # compares unequal and is re-indexed once, since what its sidecar said then is not known.
+        sidecar_hash=str(meta.get("sidecar_hash", "")),
     )
     return Record(summary, str(meta.get("generation", "")), str(meta.get("pending", "")))
 
