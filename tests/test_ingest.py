@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import chromadb
@@ -19,11 +21,13 @@ import index.ingest
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
+from index.extract import READERS
 from index.ingest import ingest
 from index.load import load_paths
 from index.records import IngestReport
 from index.rows import LISTING_FILE
 from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
+from index.store_writes import DOCUMENTS_SUFFIX
 
 SEED_IDS = ("000_e084a2483af8de05.txt", "001_d1faf3667c1376a5.txt", "002_a3f7a866cd068518.txt")
 
@@ -107,6 +111,43 @@ def test_an_unchanged_corpus_does_not_load_the_embedder(
 
     assert report.unchanged == ("ferry.md", "library.md")
     assert factory.calls == 0
+
+
+@pytest.fixture
+def extractions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Calls to each format's reader: the real readers, each wrapped in a counter."""
+    calls: Counter[str] = Counter()
+    for suffix, reader in list(READERS.items()):
+
+        def counted(data: bytes, reader: Callable[[bytes], object] = reader, suffix: str = suffix) -> object:
+            calls[suffix] += 1
+            return reader(data)
+
+        monkeypatch.setitem(READERS, suffix, counted)
+    return calls
+
+
+def test_reindexing_an_unchanged_folder_extracts_no_file(
+    indexed: Library, small_corpus: Path, extractions: Counter[str]
+) -> None:
+    revision = indexed.store.revision()
+
+    report = indexed.index([small_corpus])
+
+    assert report.unchanged == ("ferry.md", "library.md") and (report.added, report.updated) == ((), ())
+    assert sum(extractions.values()) == 0
+    assert indexed.store.revision() == revision
+
+
+def test_reindexing_with_one_file_edited_extracts_that_file_only(
+    indexed: Library, small_corpus: Path, extractions: Counter[str]
+) -> None:
+    (small_corpus / "ferry.md").write_text(FERRY.replace("every hour", "every two hours"), encoding="utf-8")
+
+    report = indexed.index([small_corpus])
+
+    assert (report.updated, report.unchanged) == (("ferry.md",), ("library.md",))
+    assert extractions == {".md": 1}
 
 
 def test_a_run_that_embeds_loads_the_model_once(library: Library, small_corpus: Path, embedder: Embedder) -> None:
@@ -285,6 +326,68 @@ def test_two_folders_holding_one_file_name_in_one_run_are_both_indexed_under_ids
 
     assert report.added == ("report.txt", "b/report.txt") and report.failed == ()
     assert sorted(texts(library)) == ["The bus leaves at one.", "The ferry leaves at noon."]
+
+
+# --- sidecars: an edit to metadata.csv alone reaches the index -------------------------------
+
+
+def titles(library: Library) -> dict[str, str]:
+    return {d.id: d.title for d in library.store.documents()}
+
+
+def test_editing_only_metadata_csv_retitles_the_document_and_its_paragraphs(
+    library: Library, small_corpus: Path
+) -> None:
+    table = small_corpus / "metadata.csv"
+    table.write_text("file,title\nferry.md,North pier ferry\n", encoding="utf-8")
+    assert library.index([small_corpus]).added == ("ferry.md", "library.md")
+    table.write_text("file,title\nferry.md,North pier ferry timetable\n", encoding="utf-8")
+
+    report = library.index([small_corpus])
+    again = library.index([small_corpus])
+
+    assert (report.updated, report.unchanged) == (("ferry.md",), ("library.md",))
+    assert titles(library) == {"ferry.md": "North pier ferry timetable", "library.md": "Library"}
+    assert {p.title for p in library.store.paragraphs("ferry.md")} == {"North pier ferry timetable"}
+    assert again.unchanged == ("ferry.md", "library.md") and again.updated == ()
+
+
+def test_removing_a_meta_json_gives_the_document_back_its_own_title(library: Library, small_corpus: Path) -> None:
+    sidecar = small_corpus / "library.md.meta.json"
+    sidecar.write_text('{"title": "Sunday opening"}', encoding="utf-8")
+    library.index([small_corpus])
+    sidecar.unlink()
+
+    report = library.index([small_corpus])
+
+    assert report.updated == ("library.md",)
+    assert titles(library)["library.md"] == "Library"
+
+
+def test_records_from_before_sidecar_hashes_are_reindexed_once_only_where_a_sidecar_describes_the_file(
+    library: Library, small_corpus: Path, embedder: Embedder
+) -> None:
+    (small_corpus / "metadata.csv").write_text("file,title\nferry.md,North pier ferry\n", encoding="utf-8")
+    library.index([small_corpus])
+    # Make the records as an older version wrote them: no sidecar_hash key, and no listing file.
+    client = chromadb.PersistentClient(
+        path=str(library.settings.chroma_path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    records = client.get_collection(f"seeds{DOCUMENTS_SUFFIX}", embedding_function=None)
+    page = records.get(include=["metadatas"])
+    old = [{k: v for k, v in meta.items() if k != "sidecar_hash"} for meta in page["metadatas"]]
+    records.delete(ids=page["ids"])
+    records.add(ids=page["ids"], embeddings=[[0.0]] * len(old), metadatas=old)  # type: ignore[arg-type]
+    (library.settings.data_dir / "texts" / "seeds" / LISTING_FILE).unlink()
+    reopened = Library(make_settings(library.settings.data_dir))
+    reopened._embedder = embedder  # type: ignore[misc]
+    assert {d.sidecar_hash for d in reopened.store.documents()} == {""}
+
+    first = reopened.index([small_corpus])
+    second = reopened.index([small_corpus])
+
+    assert (first.updated, first.unchanged) == (("ferry.md",), ("library.md",))
+    assert second.unchanged == ("ferry.md", "library.md")
 
 
 # --- schema ----------------------------------------------------------------------------------

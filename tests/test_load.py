@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -17,8 +20,10 @@ from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.load import LoadError, _find_date, load_file, load_paths, parse_front_matter
-from index.records import Document
+from index.extract import READERS
+from index.load import LoadError, LoadResult, _find_date, load_file, load_paths, parse_front_matter
+from index.records import Document, DocumentSummary
+from index.rows import summary_of
 
 T = TypeVar("T")
 
@@ -782,3 +787,128 @@ def test_two_single_files_with_one_name_from_two_folders_get_two_ids(tmp_path: P
     held = {d.id: d.root for d in load_paths([a], root=root).documents}
 
     assert [d.id for d in load_paths([b], root=root, claimed=held).documents] == ["docs/report.txt"]
+
+
+# --- re-indexing: a file that matches its record is hashed, not extracted again ---------------
+
+
+@pytest.fixture
+def extractions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Calls to each format's reader: the real readers, each wrapped in a counter."""
+    calls: Counter[str] = Counter()
+    for suffix, reader in list(READERS.items()):
+
+        def counted(data: bytes, reader: Callable[[bytes], object] = reader, suffix: str = suffix) -> object:
+            calls[suffix] += 1
+            return reader(data)
+
+        monkeypatch.setitem(READERS, suffix, counted)
+    return calls
+
+
+def records_of(result: LoadResult) -> dict[str, DocumentSummary]:
+    """The records a store would hold after indexing this result (index/rows.py makes them the same way)."""
+    return {d.id: summary_of(d, 1) for d in result.documents}
+
+
+def four_formats(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text("Ferry\n\nThe ferry leaves every hour.", encoding="utf-8")
+    (corpus / "rates.html").write_text(HTML, encoding="utf-8")
+    (corpus / "harbour.pdf").write_bytes(pdf_bytes(["Harbour dredging begins in March."]))
+    (corpus / "library.docx").write_bytes(docx_bytes())
+    return corpus
+
+
+def test_files_that_match_their_records_are_listed_unchanged_and_none_is_extracted(
+    tmp_path: Path, extractions: Counter[str]
+) -> None:
+    corpus = four_formats(tmp_path)
+    records = records_of(load_paths([corpus]))
+    extractions.clear()
+
+    again = load_paths([corpus], indexed=records)
+
+    assert again.documents == () and again.failures == ()
+    assert [(u.id, u.root) for u in again.unchanged] == [(i, str(corpus)) for i in sorted(records)]
+    assert sum(extractions.values()) == 0
+    load_paths([corpus])  # without records every file is extracted, as before
+    assert extractions == {".txt": 1, ".html": 1, ".pdf": 1, ".docx": 1}
+
+
+def test_a_pdf_whose_bytes_match_its_record_is_not_parsed_at_all(tmp_path: Path) -> None:
+    # The record's hash is what vouches for the file: these bytes would fail pypdf, yet are never given to it.
+    damaged = b"%PDF-1.4\n" + bytes(range(256)) * 4
+    (tmp_path / "scan.pdf").write_bytes(damaged)
+    record = DocumentSummary("scan.pdf", "Scan", None, None, str(tmp_path), hashlib.sha256(damaged).hexdigest(), 1)
+
+    assert [u.id for u in load_paths([tmp_path], indexed={"scan.pdf": record}).unchanged] == ["scan.pdf"]
+    assert "corrupt PDF" in load_paths([tmp_path]).failures[0].reason
+
+
+def _edit_bytes(corpus: Path) -> None:
+    (corpus / "report.txt").write_text("Report\n\nThe dam leaks.", encoding="utf-8")
+
+
+def _edit_csv(corpus: Path) -> None:
+    (corpus / "metadata.csv").write_text("file,title\nreport.txt,Dam report (revised)\n", encoding="utf-8")
+
+
+def _add_meta_json(corpus: Path) -> None:
+    (corpus / "report.txt.meta.json").write_text('{"outlet": "Valley News"}', encoding="utf-8")
+
+
+def _remove_csv(corpus: Path) -> None:
+    (corpus / "metadata.csv").unlink()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_edit_bytes, _edit_csv, _add_meta_json, _remove_csv],
+    ids=["its-bytes-edited", "its-metadata-csv-row-edited", "a-meta-json-added", "its-metadata-csv-removed"],
+)
+def test_a_file_whose_bytes_or_sidecar_changed_is_extracted_again(
+    tmp_path: Path, extractions: Counter[str], change: Callable[[Path], None]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.txt").write_text("Report\n\nThe dam holds.", encoding="utf-8")
+    (corpus / "metadata.csv").write_text("file,title\nreport.txt,Dam report\n", encoding="utf-8")
+    records = records_of(load_paths([corpus]))
+    change(corpus)
+    extractions.clear()
+
+    again = load_paths([corpus], indexed=records)
+
+    assert [d.id for d in again.documents] == ["report.txt"] and again.unchanged == ()
+    assert extractions == {".txt": 1}
+
+
+def test_a_record_made_from_another_folder_does_not_vouch_for_a_file(tmp_path: Path) -> None:
+    corpus = good_corpus(tmp_path)
+    records = {i: replace(r, root=str(tmp_path / "elsewhere")) for i, r in records_of(load_paths([corpus])).items()}
+
+    again = load_paths([corpus], indexed=records)
+
+    assert [d.id for d in again.documents] == ["good.txt"] and again.unchanged == ()
+
+
+def test_the_walks_refusals_and_bounds_hold_for_files_that_match_their_records(tmp_path: Path) -> None:
+    corpus = good_corpus(tmp_path)
+    (corpus / "long.txt").write_text("Long report\n\n" + "The weir is old. " * 60, encoding="utf-8")
+    (corpus / "dated.txt").write_text("Dated\n\nIts sidecar will break.", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Secret\n\nThe password is swordfish.", encoding="utf-8")
+    records = records_of(load_paths([corpus, secret]))
+    records["leak.txt"] = replace(records["secret.txt"], id="leak.txt", root=str(corpus))
+    (corpus / "leak.txt").symlink_to(secret)
+    (corpus / "dated.txt.meta.json").write_text('{"date": "soon"}', encoding="utf-8")
+
+    again = load_paths([corpus], max_text_chars=200, indexed=records)
+
+    reasons = {Path(f.path).name: f.reason for f in again.failures}
+    assert reasons["leak.txt"].startswith("refused: a link to")  # a link out of the folder is never read
+    assert "over the limit of 800" in reasons["long.txt"]  # the byte bound applies before any hash
+    assert "dated.txt.meta.json: date 'soon' is not a date" in reasons["dated.txt"]
+    assert [u.id for u in again.unchanged] == ["good.txt"]
