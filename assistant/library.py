@@ -213,7 +213,13 @@ class Library:
         Only a speed-up: index() embeds whatever text it finds missing, so a text cut differently here
         costs time, never correctness.
         """
-        loaded = load_paths(paths, root, max_text_chars=self.settings.max_text_chars)
+        records = {d.id: d for d in self.documents()}
+        # A file that matches its record (a re-upload of the same bytes) is neither extracted nor embedded:
+        # index() counts it unchanged. The same claimed ids as index() gives, so the ids agree.
+        claimed = {doc_id: d.root for doc_id, d in records.items()}
+        loaded = load_paths(paths, root, self.settings.max_text_chars, claimed, records)
+        if not loaded.documents:
+            return {}
         model = self.embedder()
         texts: list[str] = []
         for document in loaded.documents:

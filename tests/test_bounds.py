@@ -74,6 +74,22 @@ def test_vectors_embedded_ahead_leave_nothing_to_embed_under_the_write_lock(tmp_
     assert [p.text for p in direct.paragraphs("long.txt")] == [p.text for p in library.paragraphs("long.txt")]
 
 
+def test_embedding_ahead_a_file_already_indexed_as_it_is_embeds_nothing(tmp_path: Path, embedder: Embedder) -> None:
+    # A re-upload of the same bytes: index() would skip it, so its vectors ahead are wasted work.
+    counting = CountingEmbedder(embedder)
+    library = Library(make_settings(tmp_path / "data"))
+    library._embedder = counting  # type: ignore[misc]
+    file = report(tmp_path / "corpus", 12)
+    library.index([file])
+    before = counting.embedded
+
+    ahead = library.embed_ahead([file])
+
+    assert ahead == {} and counting.embedded == before
+    file.write_text(file.read_text(encoding="utf-8") + "\nOne pillar was repaired.\n", encoding="utf-8")
+    assert library.embed_ahead([file]) and counting.embedded > before  # an edited file is embedded ahead
+
+
 def test_briefing_ask_refuses_a_question_over_the_limit_naming_the_setting(
     tmp_path: Path, seeded_library: Library
 ) -> None:
