@@ -10,6 +10,7 @@ it is never taken as the date.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import re
@@ -111,16 +112,30 @@ def sidecar_hash(described: Found | None) -> str:
 
 def _csv_row(table: Path, file: Path) -> dict[str, str] | None:
     try:
-        rows = list(csv.DictReader(table.read_text(encoding="utf-8-sig").splitlines()))
+        rows, first = _parsed_table(table.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise MetadataError(f"{table}: cannot read it as CSV ({error})") from error
     if rows and "file" not in rows[0]:
         raise MetadataError(f"{table}: no 'file' column; the header should be file,title,date,outlet,url")
     relative = file.relative_to(table.parent).as_posix() if file.is_relative_to(table.parent) else file.name
-    for row in rows:
-        if (row.get("file") or "").strip() in (relative, file.name):
-            return {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-    return None
+    hits = [first[name] for name in (relative, file.name) if name in first]
+    if not hits:
+        return None
+    return {k.strip().lower(): (v or "").strip() for k, v in rows[min(hits)].items() if k}
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_table(text: str) -> tuple[tuple[dict[str, str], ...], dict[str, int]]:
+    """A metadata.csv's rows, and the first row naming each file; keyed by the text, so never stale.
+
+    Every file of a folder looks up its row: parsing an 800-row table once per file cost 0.65 s of
+    an 0.7 s unchanged re-index of 800 small files; the file is still read each time (~40 kB).
+    """
+    rows = tuple(csv.DictReader(text.splitlines()))
+    first: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        first.setdefault((row.get("file") or "").strip(), i)
+    return rows, first
 
 
 def _checked(data: Mapping[str, object], where: str) -> dict[str, str | None]:

@@ -912,3 +912,14 @@ def test_the_walks_refusals_and_bounds_hold_for_files_that_match_their_records(t
     assert "over the limit of 800" in reasons["long.txt"]  # the byte bound applies before any hash
     assert "dated.txt.meta.json: date 'soon' is not a date" in reasons["dated.txt"]
     assert [u.id for u in again.unchanged] == ["good.txt"]
+
+
+def test_the_first_metadata_csv_row_naming_a_file_wins_and_an_edit_to_the_table_is_read_at_once(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "001.txt").write_text("Yukos sale\n\nThe unit was sold.\n")
+    table = tmp_path / "metadata.csv"
+    table.write_text("file,title\n001.txt,First row\n001.txt,Second row\n")
+    assert load_one(tmp_path / "001.txt").title == "First row"
+    table.write_text("file,title\n001.txt,Edited row\n")  # same process: the parsed table is not reused
+    assert load_one(tmp_path / "001.txt").title == "Edited row"
