@@ -39,6 +39,8 @@ def to_document(
 
 @dataclass(frozen=True)
 class Extracted:
+    """A file's text as its format gives it, and what the format's own fields say of it."""
+
     text: str
     found: tuple[Found, ...] = ()  # what the format's own fields say, most trusted first
 

@@ -232,8 +232,8 @@ def _load_into(
 def _matches(record: DocumentSummary | None, file: Path, root: Path, data: bytes) -> bool:
     """True when the file is the one its record was made from, as it was: same folder, bytes and sidecar.
 
-    Its text is not extracted again, so a lowered max_text_chars is not applied to it (the byte bound
-    read_source checks still is): the indexed version stays, as it would were the file refused.
+    Its text is not extracted again, so a max_text_chars lowered since it was indexed is not applied
+    to it (the byte bound read_source checks still is): it stays indexed until its bytes change.
     """
     if record is None or record.root != str(root) or record.content_hash != hashlib.sha256(data).hexdigest():
         return False
