@@ -157,8 +157,7 @@ _SAY = (
 _UNKNOWN = re.compile(
     r"\bnot (?:been |yet )?(?:disclosed|specified|detailed|known|clear|announced|made public)\b|\bundisclosed\b|"
     r"\bunclear\b|\bremains? (?:an |the )?open question\b|\bno (?:timeline|indication|specifics|details|word)\b|"
-    r"\boffered no\b|\bdid not (?:say|specify|disclose|detail)\b|\bremain scarce\b|\bdon'?t know\b|"
-    r"\bneither government has\b|\bwas not detailed\b|\bnot detailed\b",
+    r"\boffered no\b|\bdid not (?:say|specify|disclose|detail)\b|\bdon'?t know\b|\bwas not detailed\b|\bnot detailed\b",
     re.I,
 )
 
@@ -293,7 +292,7 @@ class ExtractiveAnswerer:
             head = asked.focus[-1] if asked.focus else None
             for match in re.finditer(r"(?<![\w-])" + _NUMBER + r"\b", text, re.I):
                 if opens_paragraph and match.start() == 0 and not match.group()[0].isdigit():
-                    continue  # "Two Chip export policy ..." numbers a list item; it counts nothing
+                    continue  # a spelt-out number opening a paragraph ("Three Key risks ...") numbers a list item
                 following = terms(text[match.end() : match.end() + 60])[:3]
                 if head is None or head in following:
                     return True
