@@ -11,7 +11,7 @@ import numpy as np
 from assistant.question import Question, analyse
 from index.keyword import KeywordIndex
 from index.records import Excerpt, Paragraph, Passage
-from index.text import has_sentence_punctuation, terms, word_spans
+from index.text import MONTH_PATTERN, NUMBER_WORD_PATTERN, has_sentence_punctuation, terms, word_spans
 
 # The answer given when the passages do not hold an answer. The eval runner, the UI and the
 # LLM verifier recognise an abstention by Answer.abstained, never by comparing this text.
@@ -136,18 +136,14 @@ SYNONYM_SIMILARITY = 0.5  # word-vector cosine at which two words count as the s
 ExcerptSource = Callable[[Sequence[str]], list[tuple[Excerpt, np.ndarray]]]
 
 
-_NUMBER = (
-    r"(?:\d[\d,.]*(?:-\d[\d,.]*)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen"
-    r"|hundreds?|thousands?|millions?|billions?)"
-)
+_NUMBER = rf"(?:\d[\d,.]*(?:-\d[\d,.]*)?|{NUMBER_WORD_PATTERN}|dozen|hundreds?|thousands?|millions?|billions?)"
 _TYPE_PATTERNS = {
     "money": re.compile(
         r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)?\s?(?:dollars?|usd|euros?|yuan)\b", re.I
     ),
     "percent": re.compile(r"\b\d+(?:\.\d+)?\s?(?:%|percent|per cent)", re.I),
     "time": re.compile(
-        r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|"
-        r"nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:19|20)\d\d\b|"
+        rf"\b(?:{MONTH_PATTERN}|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:19|20)\d\d\b|"
         r"\b(?:coming|next|last|past|this|earlier|later|within)\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?|quarters?)\b|"
         + _NUMBER
         + r"\s*(?:-|to)?\s*(?:days?|weeks?|months?|years?|quarters?)\b|\b(?:today|tomorrow|yesterday)\b",
@@ -161,8 +157,7 @@ _SAY = (
 _UNKNOWN = re.compile(
     r"\bnot (?:been |yet )?(?:disclosed|specified|detailed|known|clear|announced|made public)\b|\bundisclosed\b|"
     r"\bunclear\b|\bremains? (?:an |the )?open question\b|\bno (?:timeline|indication|specifics|details|word)\b|"
-    r"\boffered no\b|\bdid not (?:say|specify|disclose|detail)\b|\bremain scarce\b|\bdon'?t know\b|"
-    r"\bneither government has\b|\bwas not detailed\b|\bnot detailed\b",
+    r"\boffered no\b|\bdid not (?:say|specify|disclose|detail)\b|\bdon'?t know\b|\bwas not detailed\b|\bnot detailed\b",
     re.I,
 )
 
@@ -297,7 +292,7 @@ class ExtractiveAnswerer:
             head = asked.focus[-1] if asked.focus else None
             for match in re.finditer(r"(?<![\w-])" + _NUMBER + r"\b", text, re.I):
                 if opens_paragraph and match.start() == 0 and not match.group()[0].isdigit():
-                    continue  # "Two Chip export policy ..." numbers a list item; it counts nothing
+                    continue  # a spelt-out number opening a paragraph ("Three Key risks ...") numbers a list item
                 following = terms(text[match.end() : match.end() + 60])[:3]
                 if head is None or head in following:
                     return True

@@ -376,7 +376,9 @@ def test_an_actor_name_drops_honorifics_articles_and_possessives(text: str, name
 @pytest.mark.parametrize(
     ("written", "parsed"),
     [("19 December 2004", (2004, 12, 19)), ("December 19, 2004", (2004, 12, 19)), ("19 December", (None, 12, 19)),
-     ("December 2004", (2004, 12, 0)), ("2022", (2022, 0, 0)), ("last week", None), ("May", None)],
+     ("December 2004", (2004, 12, 0)), ("2022", (2022, 0, 0)), ("last week", None), ("May", None),
+     ("Sept. 5, 2005", (2005, 9, 5)), ("5 Sept 2005", (2005, 9, 5)), ("Dec. 19", (None, 12, 19)),
+     ("Sep 2004", (2004, 9, 0))],
 )  # fmt: skip
 def test_a_timeline_date_is_read_as_written(written: str, parsed: tuple[int | None, int, int] | None) -> None:
     assert parse_date(written) == parsed

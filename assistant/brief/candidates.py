@@ -51,7 +51,7 @@ def quotable_spans(text: str) -> list[tuple[int, int]]:
             starts.append(i)
     segments = [[a, b] for a, b in zip(starts, [*starts[1:], len(tokens)], strict=True)]
     if tokens[0] in vocab.ENUMERATORS and len(segments) > 1:
-        segments = segments[1:]  # "Two Chip export policy remains fluid": a list label, not a claim
+        segments = segments[1:]  # "Three Key risks ..." opening an unpunctuated list: a label, not a claim
     # A stub ("This framing positions", "Anthropic recent") is the subject of the clause after it, unless
     # that clause opens on its own ("...major | Chinese technology firms | He said...").
     forward: list[list[int]] = []

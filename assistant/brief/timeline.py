@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from assistant.brief.candidates import Pool
 from assistant.brief.sections import SECTION_LIMITS, Selection
-from index.text import MONTHS
+from index.text import MONTH_PATTERN, MONTHS
 
-_MONTH = r"(?P<month>" + "|".join(m[:3] + (m[3:] and f"(?:{m[3:]})?") for m in MONTHS) + r")\.?"
+_MONTH = rf"(?P<month>{MONTH_PATTERN})"  # the vocabulary's: full names, "Sept." and three-letter abbreviations
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _FORMS = (
