@@ -1,8 +1,9 @@
 """Re-indexing a folder of real PDFs and HTML pages: the first index, an unchanged re-index, one file edited.
 
-Run: .venv/bin/python benchmarks/reindex.py [--articles 200] [--repeats 3]
+Run: .venv/bin/python benchmarks/reindex.py [--articles 200] [--per-file 1] [--repeats 3]
 Builds, in a temporary folder (never the repo), BBC articles from ../shared/data/bbc as PDFs
-(fpdf2) and HTML pages, alternately, with a metadata.csv naming their outlet. One process, one store:
+(fpdf2) and HTML pages, alternately, --per-file articles to a file (10: reports of several pages),
+with a metadata.csv naming their outlet. One process, one store:
   (a) the first `briefing index` (Library.index) into a fresh store;
   (b) re-index of the unchanged folder, the old path: ingest with every file extracted before its
       hash is compared (load_paths given no records, as before);
@@ -83,22 +84,28 @@ def _latin1(text: str) -> str:
     return plain.encode("latin-1", errors="replace").decode("latin-1")
 
 
-def build(folder: Path, count: int) -> Path:
+def build(folder: Path, count: int, per_file: int) -> dict[Path, tuple[str, list[str]]]:
+    """The corpus folder's files, each with the headline and paragraphs it was made from."""
     folder.mkdir(parents=True)
-    rows = []
-    for i, (name, headline, paragraphs) in enumerate(articles(count)):
-        if i % 2 == 0:
+    found = articles(count)
+    made: dict[Path, tuple[str, list[str]]] = {}
+    for n, start in enumerate(range(0, len(found), per_file)):
+        group = found[start : start + per_file]
+        name, headline = group[0][0], group[0][1]
+        # Each later article's headline stands as a paragraph of its own before its text.
+        paragraphs = group[0][2] + [line for _, title, body in group[1:] for line in (title, *body)]
+        if n % 2 == 0:
             file = folder / f"{name}.pdf"
             file.write_bytes(pdf_of(headline, paragraphs))
         else:
             file = folder / f"{name}.html"
             file.write_text(html_of(headline, paragraphs), encoding="utf-8")
-        rows.append({"file": file.name, "outlet": "BBC News"})
+        made[file] = (headline, paragraphs)
     with (folder / "metadata.csv").open("w", newline="", encoding="utf-8") as table:
         writer = csv.DictWriter(table, fieldnames=["file", "outlet"])
         writer.writeheader()
-        writer.writerows(rows)
-    return folder
+        writer.writerows({"file": file.name, "outlet": "BBC News"} for file in made)
+    return made
 
 
 def old_load_paths(
@@ -121,13 +128,19 @@ def timed(call: Callable[[], IngestReport]) -> tuple[float, IngestReport]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--per-file", type=int, default=1, help="articles to a file")
     parser.add_argument("--repeats", type=int, default=3)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="briefing-reindex-") as scratch:
-        corpus = build(Path(scratch) / "corpus", options.articles)
+        corpus = Path(scratch) / "corpus"
+        made = build(corpus, options.articles, options.per_file)
+        files = len(made)
         sizes = [f.stat().st_size for f in corpus.iterdir()]
         pdfs, pages = len(list(corpus.glob("*.pdf"))), len(list(corpus.glob("*.html")))
-        print(f"corpus: {pdfs} PDFs + {pages} HTML pages from BBC articles, {sum(sizes) / 1e6:.1f} MB, metadata.csv")
+        print(
+            f"corpus: {pdfs} PDFs + {pages} HTML pages holding {options.articles} BBC articles,"
+            f" {sum(sizes) / 1e6:.1f} MB, with a metadata.csv"
+        )
         cache = Path(tempfile.gettempdir()) / f"briefing-bench-models-{os.getuid()}"
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None, data_dir=Path(scratch) / "data", corpus_dir=corpus, collection="bench", encoder_cache=cache
@@ -135,7 +148,7 @@ def main() -> None:
         library = Library(settings)
         library.embedder()  # the model load and its one-off export, untimed
         first, report = timed(lambda: library.index([corpus]))
-        assert report.ok and len(report.added) == options.articles, report.failed
+        assert report.ok and len(report.added) == files, report.failed
         print(f"(a) first index:                 {first:7.3f} s  ({report.paragraphs} paragraphs)")
 
         old_runs, new_runs = [], []
@@ -146,20 +159,20 @@ def main() -> None:
                 seconds, report = timed(lambda: library.index([corpus]))
             finally:
                 ingest_module.load_paths = real
-            assert len(report.unchanged) == options.articles, report
+            assert len(report.unchanged) == files, report
             old_runs.append(seconds)
             seconds, report = timed(lambda: library.index([corpus]))
-            assert len(report.unchanged) == options.articles, report
+            assert len(report.unchanged) == files, report
             new_runs.append(seconds)
         old, new = statistics.median(old_runs), statistics.median(new_runs)
         print(f"(b) unchanged, old path:         {old:7.3f} s  (every file extracted, then compared)")
         print(f"(c) unchanged, new path:         {new:7.3f} s  ({old / new:.1f}x faster than (b))")
 
         edited = sorted(corpus.glob("*.pdf"))[0]
-        _, headline, paragraphs = next(a for a in articles(options.articles) if a[0] == edited.stem)
+        headline, paragraphs = made[edited]
         edited.write_bytes(pdf_of(headline, [*paragraphs, "A paragraph added after the first index."]))
         seconds, report = timed(lambda: library.index([corpus]))
-        assert report.updated == (edited.name,) and len(report.unchanged) == options.articles - 1, report
+        assert report.updated == (edited.name,) and len(report.unchanged) == files - 1, report
         print(f"(d) one PDF edited, new path:    {seconds:7.3f} s  (1 updated, {len(report.unchanged)} unchanged)")
         print(
             f"runs of (b): {', '.join(f'{s:.2f}' for s in old_runs)}; of (c): {', '.join(f'{s:.2f}' for s in new_runs)}"
