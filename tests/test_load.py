@@ -806,6 +806,10 @@ def extractions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return calls
 
 
+def sha256(file: Path) -> str:
+    return hashlib.sha256(file.read_bytes()).hexdigest()
+
+
 def records_of(result: LoadResult) -> dict[str, DocumentSummary]:
     """The records a store would hold after indexing this result (index/rows.py makes them the same way)."""
     return {d.id: summary_of(d, 1) for d in result.documents}
@@ -904,11 +908,18 @@ def test_the_walks_refusals_and_bounds_hold_for_files_that_match_their_records(t
     records["leak.txt"] = replace(records["secret.txt"], id="leak.txt", root=str(corpus))
     (corpus / "leak.txt").symlink_to(secret)
     (corpus / "dated.txt.meta.json").write_text('{"date": "soon"}', encoding="utf-8")
+    os.mkfifo(corpus / "pipe.txt")
+    records["pipe.txt"] = replace(records["good.txt"], id="pipe.txt")
+    odd = corpus / "two\nlines.txt"
+    odd.write_text("Odd name\nThe text is fine.", encoding="utf-8")
+    records[odd.name] = replace(records["good.txt"], id=odd.name, content_hash=sha256(odd))
 
-    again = load_paths([corpus], max_text_chars=200, indexed=records)
+    again = finishes_within(10, lambda: load_paths([corpus], max_text_chars=200, indexed=records))
 
-    reasons = {Path(f.path).name: f.reason for f in again.failures}
+    reasons = {Path(f.path).name: f.reason for f in (*again.failures, *again.skipped)}
     assert reasons["leak.txt"].startswith("refused: a link to")  # a link out of the folder is never read
+    assert "FIFO" in reasons["pipe.txt"]  # never opened, so never hashed
+    assert "control character" in reasons[odd.name]
     assert "over the limit of 800" in reasons["long.txt"]  # the byte bound applies before any hash
     assert "dated.txt.meta.json: date 'soon' is not a date" in reasons["dated.txt"]
     assert [u.id for u in again.unchanged] == ["good.txt"]
