@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder, encoder_name
 from index.load import load_paths
@@ -77,6 +79,10 @@ def ingest(
     model: Embedder | None = None
     waiting: list[tuple[Document, bool, list[Paragraph], list[Excerpt]]] = []  # chunked, not yet embedded
     pending: list[EmbeddedDocument] = []  # embedded, not yet written: small files are written several at once
+    # Text -> vector already stored, for documents whose bytes are unchanged but whose sidecar changed:
+    # the same text cuts into the same paragraphs, so only their records and row metadata are rewritten
+    # (a metadata.csv added to an indexed folder would otherwise cost a whole re-embedding).
+    stored: dict[str, np.ndarray] = {}
     rows = 0
 
     def embed_waiting(model: Embedder) -> None:
@@ -94,7 +100,8 @@ def ingest(
                 else:
                     excerpt_row.append(len(texts))
                     texts.append(e.text)
-        vectors = model.embed(texts)
+        vectors = _embed(model, texts, stored)
+        stored.clear()  # it held vectors of the waiting documents only
         paragraph_rows, excerpt_rows = 0, 0
         for document, new, paragraphs, excerpts in waiting:
             mine = vectors[paragraph_rows : paragraph_rows + len(paragraphs)]
@@ -152,6 +159,10 @@ def ingest(
             for p in paragraphs
             for start, end in quote_spans(p.text)
         ]
+        if before is not None and before.content_hash == document.content_hash:
+            kept, kept_excerpts = store.stored_vectors(document.id)
+            stored.update((_embedding_text(p.heading, p.text), vector) for p, vector in kept)
+            stored.update((e.text, vector) for e, vector in kept_excerpts)
         waiting.append((document, before is None, paragraphs, excerpts))
         if sum(len(p) + len(e) for _, _, p, e in waiting) >= EMBED_GROUP:
             embed_waiting(model)
@@ -183,6 +194,15 @@ def ingest(
         seconds=time.perf_counter() - began,
         paragraphs_per_doc=counts,
     )
+
+
+def _embed(model: Embedder, texts: list[str], stored: dict[str, np.ndarray]) -> np.ndarray:
+    """The texts' vectors: those stored already as they are, the rest embedded (each distinct text once)."""
+    missing = [t for t in dict.fromkeys(texts) if t not in stored]
+    if len(missing) == len(texts):
+        return model.embed(texts)
+    made = dict(zip(missing, model.embed(missing), strict=True)) if missing else {}
+    return np.stack([stored[t] if t in stored else made[t] for t in texts])
 
 
 def _short(model: Embedder, text: str) -> bool:

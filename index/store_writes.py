@@ -20,7 +20,17 @@ import numpy as np
 
 from index.layout import node_metadata
 from index.records import Document, EmbeddedDocument, Excerpt, Paragraph
-from index.rows import Record, excerpt_metadata, record_from, record_metadata, row_id, summary_of, write_listing
+from index.rows import (
+    Record,
+    excerpt_from,
+    excerpt_metadata,
+    paragraph_from,
+    record_from,
+    record_metadata,
+    row_id,
+    summary_of,
+    write_listing,
+)
 
 # Bumped when what is stored per document changes; a store of another schema is re-indexed whole.
 SCHEMA = "4"  # 4: the encoder recorded; 3: llama-index node layout, write generations, a documents collection
@@ -39,7 +49,10 @@ class StoreError(Exception):
 
 
 class StoreWrites:
-    """Replace, remove, recover and reset; mixed into ParagraphStore, whose __init__ sets these attributes."""
+    """Replace, remove, recover, reset, and the stored vectors a rewrite reuses.
+
+    Mixed into ParagraphStore, whose __init__ sets these attributes.
+    """
 
     name: str
     checkpoint: Callable[[str], None]
@@ -59,6 +72,32 @@ class StoreWrites:
 
     def _open(self) -> None:  # pragma: no cover - ParagraphStore's
         raise NotImplementedError
+
+    def _live(self) -> dict[str, Record]:  # pragma: no cover - ParagraphStore's
+        raise NotImplementedError
+
+    def stored_vectors(
+        self, doc_id: str
+    ) -> tuple[list[tuple[Paragraph, np.ndarray]], list[tuple[Excerpt, np.ndarray]]]:
+        """One document's live paragraphs and excerpts with their stored vectors (none of an excerpt sharing
+        its paragraph's vector); empty for a document not indexed."""
+        record = self._live().get(doc_id)
+        if record is None:
+            return [], []
+        where = {"$and": [{"doc_id": doc_id}, {"generation": record.generation}]}
+        include = ["metadatas", "documents", "embeddings"]
+        rows = self._collection.get(where=where, include=include)
+        paragraphs = [
+            (paragraph_from(meta, text), np.asarray(vector, dtype=np.float32))
+            for meta, text, vector in zip(rows["metadatas"], rows["documents"], rows["embeddings"], strict=True)
+        ]
+        rows = self._excerpts.get(where=where, include=include)
+        excerpts = [
+            (excerpt_from(meta, text), np.asarray(vector, dtype=np.float32))
+            for meta, text, vector in zip(rows["metadatas"], rows["documents"], rows["embeddings"], strict=True)
+            if not meta.get("shared")
+        ]
+        return paragraphs, excerpts
 
     def replace_document(
         self,

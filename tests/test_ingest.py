@@ -40,6 +40,18 @@ FERRY = (
 LIBRARY = "# Library\n\nThe library opens on Sundays from next spring.\n\nTwo more librarians will be hired.\n"
 
 
+class TextCounting(Embedder):
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, model: Embedder) -> None:
+        self.__dict__.update(model.__dict__)
+        self.embedded = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return super().embed(texts)
+
+
 class RecordingEmbedder:
     """An embedder factory that counts how often the model is asked for (a plain callable, not a mock)."""
 
@@ -350,6 +362,32 @@ def test_editing_only_metadata_csv_retitles_the_document_and_its_paragraphs(
     assert titles(library) == {"ferry.md": "North pier ferry timetable", "library.md": "Library"}
     assert {p.title for p in library.store.paragraphs("ferry.md")} == {"North pier ferry timetable"}
     assert again.unchanged == ("ferry.md", "library.md") and again.updated == ()
+
+
+def test_a_sidecar_only_edit_rewrites_the_document_with_its_stored_vectors_embedding_nothing(
+    tmp_path: Path, small_corpus: Path, embedder: Embedder
+) -> None:
+    counting = TextCounting(embedder)
+    library = Library(make_settings(tmp_path / "data"))
+    library._embedder = counting  # type: ignore[misc]
+    table = small_corpus / "metadata.csv"
+    table.write_text("file,title,outlet\nferry.md,North pier ferry,Harbour News\n", encoding="utf-8")
+    library.index([small_corpus])
+    paragraphs, excerpts = library.store.stored_vectors("ferry.md")
+    before = counting.embedded
+    table.write_text("file,title,outlet\nferry.md,North pier ferry,Harbour Gazette\n", encoding="utf-8")
+
+    report = library.index([small_corpus])
+
+    assert report.updated == ("ferry.md",) and counting.embedded == before
+    assert {d.id: d.outlet for d in library.store.documents()}["ferry.md"] == "Harbour Gazette"
+    assert {p.outlet for p in library.store.paragraphs("ferry.md")} == {"Harbour Gazette"}
+    after, after_excerpts = library.store.stored_vectors("ferry.md")
+    old_vectors = {p.id: v for p, v in paragraphs}
+    assert sorted(old_vectors) == sorted(p.id for p, _ in after) and len(after_excerpts) == len(excerpts)
+    assert all(np.array_equal(vector, old_vectors[p.id]) for p, vector in after)
+    (small_corpus / "ferry.md").write_text(FERRY + "\nThe café opens at nine.\n", encoding="utf-8")
+    assert library.index([small_corpus]).updated == ("ferry.md",) and counting.embedded > before  # new text
 
 
 def test_removing_a_meta_json_gives_the_document_back_its_own_title(library: Library, small_corpus: Path) -> None:
