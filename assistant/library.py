@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.followup import PreviousTurn, needs_previous, resolve
 from assistant.injection import ScreenedExcerpts
 from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
 from assistant.settings import Settings
@@ -96,6 +97,8 @@ class _Asked:
     retrieved: float
     filter_note: str | None = None  # "Answered only from …": the answer states the filter it used
     screened: ScreenedExcerpts | None = None  # what the answerer may quote, instruction-like sentences held back
+    asked_as: str = ""  # the question as the user wrote it, when it was read as a follow-up
+    understood: str = ""  # how it was read, when that differs
 
     def extractive(self) -> Answer:
         answer = self.answerer.answer(self.question, self.pool, self.vector)
@@ -112,6 +115,8 @@ class _Asked:
         notes = answer.notes if self.filter_note is None else (self.filter_note, *answer.notes)
         return replace(
             answer,
+            question=self.asked_as or answer.question,
+            understood=self.understood,
             passages=self.passages + beyond,
             notes=notes,
             timings_ms={name: round(s * 1000, 1) for name, s in spent.items()},
@@ -308,14 +313,21 @@ class Library:
         return self.retriever.retrieve(question, k or self.settings.top_k)
 
     def ask(
-        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        mode: str | None = None,
+        sources: SourceFilter | None = None,
+        previous: Answer | None = None,
     ) -> Answer:
         """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer.
 
         With sources, only the documents the filter keeps are searched and quoted (FilterError if none).
+        With the previous answer, a follow-up ("How much did it pay?") is first read with it; the Answer keeps
+        the question as asked and says in `understood` how it was read.
         """
         mode = self._mode(mode)
-        asked = self._retrieve_for(question, k, sources)
+        asked = self._retrieve_for(question, k, sources, previous)
         if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
             answer = self._llm.answer(asked.question, asked.passages, self._support(), asked.extractive)
         else:
@@ -323,15 +335,20 @@ class Library:
         return asked.finish(answer)
 
     def ask_stream(
-        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        mode: str | None = None,
+        sources: SourceFilter | None = None,
+        previous: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final Answer as the last item."""
         if self._mode(mode) != "llm":
-            answer = self.ask(question, k, mode, sources)
+            answer = self.ask(question, k, mode, sources, previous)
             yield answer.text  # the extractive answer is whole at once
             yield answer
             return
-        asked = self._retrieve_for(question, k, sources)
+        asked = self._retrieve_for(question, k, sources, previous)
         for item in self._llm.stream(asked.question, asked.passages, self._support(), asked.extractive):
             # The verified answer comes last, once the model has finished.
             yield asked.finish(item) if isinstance(item, Answer) else item
@@ -344,10 +361,13 @@ class Library:
             raise ValueError("the LLM mode needs BRIEFING_LLM_MODEL (and an endpoint); see .env.example")
         return mode
 
-    def _retrieve_for(self, question: str, k: int | None, sources: SourceFilter | None = None) -> _Asked:
+    def _retrieve_for(
+        self, question: str, k: int | None, sources: SourceFilter | None = None, previous: Answer | None = None
+    ) -> _Asked:
         began = time.perf_counter()
         self.check_question(question)
-        question = " ".join(question.split())
+        asked_as = " ".join(question.split())
+        question = self._read_with(asked_as, previous)
         doc_ids, note = self._filtered(sources)
         vector = self.retriever.embed_question(question)
         k = k or self.settings.top_k
@@ -358,7 +378,33 @@ class Library:
         screened = ScreenedExcerpts(self.store.excerpts, {p.paragraph.id: p.paragraph.text for p in pool})
         answerer = ExtractiveAnswerer(self.retriever.last_keyword, screened, self.embedder().embed, self._word_vectors)
         retrieved = time.perf_counter()
-        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, retrieved, note, screened)
+        understood = question if question != asked_as else ""
+        return _Asked(
+            question,
+            vector,
+            tuple(pool),
+            tuple(pool[:k]),
+            answerer,
+            began,
+            retrieved,
+            note,
+            screened,
+            asked_as,
+            understood,
+        )
+
+    def _read_with(self, question: str, previous: Answer | None) -> str:
+        """The question as meant after the previous answer: a pronoun or an ellipsis filled in, else as asked."""
+        if previous is None or not needs_previous(question):
+            return question
+        from assistant.suggest import shared_tagger  # spaCy loads on the first follow-up only
+
+        said = previous.claims[0].text if previous.claims and not previous.abstained else ""
+        before = previous.understood or previous.question
+        tagger = shared_tagger()
+        (answer_entities,) = tagger.entities([said])
+        words, question_entities = tagger.words(before)
+        return resolve(question, PreviousTurn(before, said, answer_entities, question_entities, words))
 
     def _filtered(self, sources: SourceFilter | None) -> tuple[list[str] | None, str | None]:
         """(the document ids to search, the note saying so), or (None, None) for every source."""
