@@ -6,14 +6,15 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from assistant.ahead import AheadEmbedder
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.asked import Asked
 from assistant.followup import PreviousTurn, needs_previous, resolve
 from assistant.injection import ScreenedExcerpts
 from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 ANSWER_POOL_EXTRA = 3
 STORE_LOCK = "store.lock"  # in data_dir: held by the one process that owns the embedded store
 _CLAIMED: dict[Path, IO[str]] = {}  # the locks this process holds, open for its whole life
-PROGRESS_EVERY = 2000  # texts embedded between two progress lines of a large file (~40 s on 2 cores)
 
 
 class StoreInUse(RuntimeError):
@@ -47,80 +47,6 @@ class StoreInUse(RuntimeError):
 
 class QuestionTooLong(ValueError):
     """A question over the configured length; str() says the limit and the setting."""
-
-
-class _Embedding(Embedder):
-    """The library's model behind a text -> vector table filled ahead of time, with progress for large files.
-
-    A subclass that shares the model instead of loading one: ingest() sees an Embedder like any other.
-    """
-
-    def __init__(
-        self,
-        model: Embedder,
-        ahead: dict[str, np.ndarray],
-        progress_chars: int,
-        notice: Callable[[str], None] | None,
-        current: Callable[[], str],
-    ) -> None:
-        self._model, self._ahead, self._progress_chars = model, ahead, progress_chars
-        self._notice, self._current = notice, current
-        self.encoder = model.encoder  # the store records which encoder wrote its vectors
-
-    def count_tokens(self, text: str) -> int:
-        return self._model.count_tokens(text)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._ahead]
-        found: dict[str, np.ndarray] = {}
-        large = sum(len(t) for t in missing) > self._progress_chars
-        for begin in range(0, len(missing), PROGRESS_EVERY if large else max(len(missing), 1)):
-            part = missing[begin : begin + PROGRESS_EVERY] if large else missing
-            found.update(zip(part, self._model.embed(part), strict=True))
-            if large and self._notice:
-                self._notice(f"embedding {self._current()}: {len(found):,} of {len(missing):,} texts")
-        if not texts:
-            return self._model.embed(texts)
-        return np.stack([self._ahead[t] if t in self._ahead else found[t] for t in texts])
-
-
-@dataclass(frozen=True)
-class _Asked:
-    """A question with what was retrieved for it; the answerers take it from here."""
-
-    question: str
-    vector: np.ndarray
-    pool: tuple[Passage, ...]  # what the answer may quote from
-    passages: tuple[Passage, ...]  # the k shown
-    answerer: ExtractiveAnswerer
-    began: float
-    retrieved: float
-    filter_note: str | None = None  # "Answered only from …": the answer states the filter it used
-    screened: ScreenedExcerpts | None = None  # what the answerer may quote, instruction-like sentences held back
-    asked_as: str = ""  # the question as the user wrote it, when it was read as a follow-up
-    understood: str = ""  # how it was read, when that differs
-
-    def extractive(self) -> Answer:
-        answer = self.answerer.answer(self.question, self.pool, self.vector)
-        held = self.screened.note() if self.screened is not None else None
-        return answer if held is None else replace(answer, notes=(*answer.notes, held))
-
-    def finish(self, answer: Answer) -> Answer:
-        """The answer with the k passages shown (and any cited paragraph from beyond them) and the time taken."""
-        done = time.perf_counter()
-        shown = {p.paragraph.id for p in self.passages}
-        cited = {c.paragraph.id for c in answer.citations}
-        beyond = tuple(p for p in self.pool if p.paragraph.id in cited - shown)
-        spent = {"retrieve": self.retrieved - self.began, "answer": done - self.retrieved, "total": done - self.began}
-        notes = answer.notes if self.filter_note is None else (self.filter_note, *answer.notes)
-        return replace(
-            answer,
-            question=self.asked_as or answer.question,
-            understood=self.understood,
-            passages=self.passages + beyond,
-            notes=notes,
-            timings_ms={name: round(s * 1000, 1) for name, s in spent.items()},
-        )
 
 
 class Library:
@@ -202,7 +128,7 @@ class Library:
                 progress(done, total, doc_id)
 
         def model() -> Embedder:
-            return _Embedding(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
+            return AheadEmbedder(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
 
         report = ingest(
             paths, self.store, model, tracked, root, embedded=embedded, max_text_chars=self.settings.max_text_chars
@@ -363,7 +289,7 @@ class Library:
 
     def _retrieve_for(
         self, question: str, k: int | None, sources: SourceFilter | None = None, previous: Answer | None = None
-    ) -> _Asked:
+    ) -> Asked:
         began = time.perf_counter()
         self.check_question(question)
         asked_as = " ".join(question.split())
@@ -379,7 +305,7 @@ class Library:
         answerer = ExtractiveAnswerer(self.retriever.last_keyword, screened, self.embedder().embed, self._word_vectors)
         retrieved = time.perf_counter()
         understood = question if question != asked_as else ""
-        return _Asked(
+        return Asked(
             question,
             vector,
             tuple(pool),
