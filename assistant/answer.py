@@ -51,6 +51,7 @@ class Answer:
     mode: str = "extractive"
     notes: tuple[str, ...] = ()  # e.g. "2 unsupported sentences dropped", "LLM unreachable: answered extractively"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    understood: str = ""  # a follow-up as it was read with the previous turn (assistant/followup.py); "" if as asked
 
 
 def compose(

@@ -213,6 +213,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
     """The --json schema: question, answer, abstained, citations, passages, timings_ms."""
     return {
         "question": answer.question,
+        "understood": answer.understood or answer.question,  # a follow-up as read with the previous turn
         "answer": answer.text,
         "abstained": answer.abstained,
         "mode": answer.mode,

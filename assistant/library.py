@@ -6,14 +6,16 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
+from assistant.ahead import AheadEmbedder
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.asked import Asked
+from assistant.followup import PreviousTurn, needs_previous, resolve
 from assistant.injection import ScreenedExcerpts
 from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
 from assistant.settings import Settings
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
 ANSWER_POOL_EXTRA = 3
 STORE_LOCK = "store.lock"  # in data_dir: held by the one process that owns the embedded store
 _CLAIMED: dict[Path, IO[str]] = {}  # the locks this process holds, open for its whole life
-PROGRESS_EVERY = 2000  # texts embedded between two progress lines of a large file (~40 s on 2 cores)
 
 
 class StoreInUse(RuntimeError):
@@ -46,76 +47,6 @@ class StoreInUse(RuntimeError):
 
 class QuestionTooLong(ValueError):
     """A question over the configured length; str() says the limit and the setting."""
-
-
-class _Embedding(Embedder):
-    """The library's model behind a text -> vector table filled ahead of time, with progress for large files.
-
-    A subclass that shares the model instead of loading one: ingest() sees an Embedder like any other.
-    """
-
-    def __init__(
-        self,
-        model: Embedder,
-        ahead: dict[str, np.ndarray],
-        progress_chars: int,
-        notice: Callable[[str], None] | None,
-        current: Callable[[], str],
-    ) -> None:
-        self._model, self._ahead, self._progress_chars = model, ahead, progress_chars
-        self._notice, self._current = notice, current
-        self.encoder = model.encoder  # the store records which encoder wrote its vectors
-
-    def count_tokens(self, text: str) -> int:
-        return self._model.count_tokens(text)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._ahead]
-        found: dict[str, np.ndarray] = {}
-        large = sum(len(t) for t in missing) > self._progress_chars
-        for begin in range(0, len(missing), PROGRESS_EVERY if large else max(len(missing), 1)):
-            part = missing[begin : begin + PROGRESS_EVERY] if large else missing
-            found.update(zip(part, self._model.embed(part), strict=True))
-            if large and self._notice:
-                self._notice(f"embedding {self._current()}: {len(found):,} of {len(missing):,} texts")
-        if not texts:
-            return self._model.embed(texts)
-        return np.stack([self._ahead[t] if t in self._ahead else found[t] for t in texts])
-
-
-@dataclass(frozen=True)
-class _Asked:
-    """A question with what was retrieved for it; the answerers take it from here."""
-
-    question: str
-    vector: np.ndarray
-    pool: tuple[Passage, ...]  # what the answer may quote from
-    passages: tuple[Passage, ...]  # the k shown
-    answerer: ExtractiveAnswerer
-    began: float
-    retrieved: float
-    filter_note: str | None = None  # "Answered only from …": the answer states the filter it used
-    screened: ScreenedExcerpts | None = None  # what the answerer may quote, instruction-like sentences held back
-
-    def extractive(self) -> Answer:
-        answer = self.answerer.answer(self.question, self.pool, self.vector)
-        held = self.screened.note() if self.screened is not None else None
-        return answer if held is None else replace(answer, notes=(*answer.notes, held))
-
-    def finish(self, answer: Answer) -> Answer:
-        """The answer with the k passages shown (and any cited paragraph from beyond them) and the time taken."""
-        done = time.perf_counter()
-        shown = {p.paragraph.id for p in self.passages}
-        cited = {c.paragraph.id for c in answer.citations}
-        beyond = tuple(p for p in self.pool if p.paragraph.id in cited - shown)
-        spent = {"retrieve": self.retrieved - self.began, "answer": done - self.retrieved, "total": done - self.began}
-        notes = answer.notes if self.filter_note is None else (self.filter_note, *answer.notes)
-        return replace(
-            answer,
-            passages=self.passages + beyond,
-            notes=notes,
-            timings_ms={name: round(s * 1000, 1) for name, s in spent.items()},
-        )
 
 
 class Library:
@@ -197,7 +128,7 @@ class Library:
                 progress(done, total, doc_id)
 
         def model() -> Embedder:
-            return _Embedding(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
+            return AheadEmbedder(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
 
         report = ingest(
             paths, self.store, model, tracked, root, embedded=embedded, max_text_chars=self.settings.max_text_chars
@@ -314,14 +245,21 @@ class Library:
         return self.retriever.retrieve(question, k or self.settings.top_k)
 
     def ask(
-        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        mode: str | None = None,
+        sources: SourceFilter | None = None,
+        previous: Answer | None = None,
     ) -> Answer:
         """Retrieve, then answer (extractive unless mode, or BRIEFING_ANSWER_MODE, says llm); timings in the Answer.
 
         With sources, only the documents the filter keeps are searched and quoted (FilterError if none).
+        With the previous answer, a follow-up ("How much did it pay?") is first read with it; the Answer keeps
+        the question as asked and says in `understood` how it was read.
         """
         mode = self._mode(mode)
-        asked = self._retrieve_for(question, k, sources)
+        asked = self._retrieve_for(question, k, sources, previous)
         if mode == "llm":  # verified LLM answer; the extractive one, with a note, when the endpoint fails
             answer = self._llm.answer(asked.question, asked.passages, self._support(), asked.extractive)
         else:
@@ -329,15 +267,20 @@ class Library:
         return asked.finish(answer)
 
     def ask_stream(
-        self, question: str, k: int | None = None, mode: str | None = None, sources: SourceFilter | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        mode: str | None = None,
+        sources: SourceFilter | None = None,
+        previous: Answer | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final Answer as the last item."""
         if self._mode(mode) != "llm":
-            answer = self.ask(question, k, mode, sources)
+            answer = self.ask(question, k, mode, sources, previous)
             yield answer.text  # the extractive answer is whole at once
             yield answer
             return
-        asked = self._retrieve_for(question, k, sources)
+        asked = self._retrieve_for(question, k, sources, previous)
         for item in self._llm.stream(asked.question, asked.passages, self._support(), asked.extractive):
             # The verified answer comes last, once the model has finished.
             yield asked.finish(item) if isinstance(item, Answer) else item
@@ -350,10 +293,13 @@ class Library:
             raise ValueError("the LLM mode needs BRIEFING_LLM_MODEL (and an endpoint); see .env.example")
         return mode
 
-    def _retrieve_for(self, question: str, k: int | None, sources: SourceFilter | None = None) -> _Asked:
+    def _retrieve_for(
+        self, question: str, k: int | None, sources: SourceFilter | None = None, previous: Answer | None = None
+    ) -> Asked:
         began = time.perf_counter()
         self.check_question(question)
-        question = " ".join(question.split())
+        asked_as = " ".join(question.split())
+        question = self._read_with(asked_as, previous)
         doc_ids, note = self._filtered(sources)
         vector = self.retriever.embed_question(question)
         k = k or self.settings.top_k
@@ -364,7 +310,33 @@ class Library:
         screened = ScreenedExcerpts(self.store.excerpts, {p.paragraph.id: p.paragraph.text for p in pool})
         answerer = ExtractiveAnswerer(self.retriever.last_keyword, screened, self.embedder().embed, self._word_vectors)
         retrieved = time.perf_counter()
-        return _Asked(question, vector, tuple(pool), tuple(pool[:k]), answerer, began, retrieved, note, screened)
+        understood = question if question != asked_as else ""
+        return Asked(
+            question,
+            vector,
+            tuple(pool),
+            tuple(pool[:k]),
+            answerer,
+            began,
+            retrieved,
+            note,
+            screened,
+            asked_as,
+            understood,
+        )
+
+    def _read_with(self, question: str, previous: Answer | None) -> str:
+        """The question as meant after the previous answer: a pronoun or an ellipsis filled in, else as asked."""
+        if previous is None or not needs_previous(question):
+            return question
+        from assistant.suggest import shared_tagger  # spaCy loads on the first follow-up only
+
+        said = previous.claims[0].text if previous.claims and not previous.abstained else ""
+        before = previous.understood or previous.question
+        tagger = shared_tagger()
+        (answer_entities,) = tagger.entities([said])
+        words, question_entities = tagger.words(before)
+        return resolve(question, PreviousTurn(before, said, answer_entities, question_entities, words))
 
     def _filtered(self, sources: SourceFilter | None) -> tuple[list[str] | None, str | None]:
         """(the document ids to search, the note saying so), or (None, None) for every source."""

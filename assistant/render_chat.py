@@ -174,7 +174,10 @@ def chat_messages(conversation: Sequence[Answer]) -> list[dict[str, str]]:
     """The Chatbot's history, rebuilt from the session's answers (the answers are the truth)."""
     messages: list[dict[str, str]] = []
     for turn, answer in enumerate(conversation):
-        messages.append({"role": "user", "content": question_html(answer.question)})
+        asked = question_html(answer.question)
+        if answer.understood:  # a follow-up, read with the previous turn: say how it was understood
+            asked += f'<div class="understood">Read as: {escape(answer.understood)}</div>'
+        messages.append({"role": "user", "content": asked})
         messages.append({"role": "assistant", "content": answer_html(answer, turn)})
     return messages
 
@@ -322,7 +325,10 @@ def conversation_markdown(conversation: Sequence[Answer], collection: str = "") 
     if collection:
         lines += [f"Collection: `{collection}`", ""]
     for turn, answer in enumerate(conversation, start=1):
-        lines += [f"## {turn}. {answer.question}", "", answer.text, ""]
+        lines += [f"## {turn}. {answer.question}", ""]
+        if answer.understood:
+            lines += [f"*Read as:* {answer.understood}", ""]
+        lines += [answer.text, ""]
         lines += [f"*Note: {note}*" for note in answer.notes]
         if answer.notes:
             lines.append("")

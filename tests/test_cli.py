@@ -145,6 +145,7 @@ def h200_json(indexed_twice: tuple[Path, Result, Result]) -> dict[str, object]:
 def test_ask_json_has_exactly_the_documented_keys(h200_json: dict[str, object]) -> None:
     assert set(h200_json) == {
         "question",
+        "understood",
         "answer",
         "abstained",
         "mode",

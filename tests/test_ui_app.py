@@ -280,3 +280,26 @@ def _download_path(update: Any) -> str | None:
     if isinstance(value, dict):
         return value.get("path") or value.get("url")
     return value
+
+
+def test_a_follow_up_is_read_with_the_previous_turn_and_the_chat_says_how(seeded_url: str) -> None:
+    app = client(seeded_url)
+    ask(app, "Who was the Nvidia boss in Beijing?")
+
+    history = ask(app, "Why was he there?")[-1]
+
+    assert history[-2]["role"] == "user"
+    asked = view.plain_text(view.message_text(history[-2]["content"]))
+    assert "Why was he there?" in asked
+    read_as = asked.split("Read as:", 1)[1].strip()
+    assert read_as == "Why was Jensen Huang there?"
+    assert "Jensen Huang" in last_answer(history)
+
+
+def test_a_question_that_stands_alone_after_another_is_not_rewritten(seeded_url: str) -> None:
+    app = client(seeded_url)
+    ask(app, "Who was the Nvidia boss in Beijing?")
+
+    history = ask(app, "Which Nvidia chip was cleared for sale to Chinese firms?")[-1]
+
+    assert "Read as:" not in view.plain_text(view.message_text(history[-2]["content"]))

@@ -289,7 +289,10 @@ class ChatTab(Page):
         slot = wants_llm and self.llm_slots.acquire(blocking=False)
         busy = wants_llm and not slot
         try:
-            for item in library.ask_stream(question, int(k), "extractive" if busy else mode or None, sources):
+            # The previous answer lets a follow-up ("How much did it pay?") be read as it is meant.
+            previous = conversation[-1] if conversation else None
+            mode_now = "extractive" if busy else mode or None
+            for item in library.ask_stream(question, int(k), mode_now, sources, previous):
                 if isinstance(item, Answer):
                     answer = item
                     continue
