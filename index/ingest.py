@@ -123,6 +123,8 @@ def ingest(
         pending.clear()
         rows = 0
 
+    # Unchanged files first: one that shares an id with a file loaded in this run is the one indexed,
+    # so the other is the one named as a duplicate below.
     found: list[UnchangedFile | Document] = [*loaded.unchanged, *loaded.documents]
     for done, document in enumerate(found):
         if progress:

@@ -116,7 +116,8 @@ def record_from(doc_id: str, meta: Any) -> Record:
         provenance=str(meta.get("provenance", "")),
         # Records written before the field read "", as for a file no sidecar describes: such a file
         # stays unchanged (its bytes alone made its metadata), while a file a sidecar describes now
-        # compares unequal and is re-indexed once, since what its sidecar said then is not known.
+        # compares unequal and is re-indexed once, since what its sidecar said then is not known
+        # (from its stored vectors, its bytes being unchanged: index/ingest.py embeds nothing for it).
         sidecar_hash=str(meta.get("sidecar_hash", "")),
     )
     return Record(summary, str(meta.get("generation", "")), str(meta.get("pending", "")))
