@@ -45,6 +45,7 @@ class PreviousTurn:
     answer_entities: tuple[Entity, ...] = ()  # named entities of `answer`, offsets into it
     question_entities: tuple[Entity, ...] = ()  # named entities of `question`
     question_words: tuple[Word, ...] = ()  # `question` tagged (parts of speech), for "which <thing> ..."
+    asked_as: str = ""  # when `question` was itself a follow-up: how it was asked ("When was it launched?")
 
 
 def needs_previous(question: str) -> bool:
@@ -83,6 +84,8 @@ def _bare_wh(question: str) -> str | None:
 def _referent(pronoun: str, previous: PreviousTurn) -> str | None:
     person = pronoun in _PERSON
     suffix = (_PERSON if person else _THING)[pronoun]
+    if (carried := _carried(previous, person)) is not None:
+        return carried + suffix  # "When was it launched?" read as "... the party ...": "its name" is the party's
     if not person and (thing := _asked_thing(previous.question, previous.question_words)):
         return thing + suffix  # "Which Nvidia chip was cleared?" - "Who makes it?": the Nvidia chip
     fits = (lambda e: e.label == "PERSON") if person else (lambda e: e.label in _THING_LABELS)
@@ -98,6 +101,21 @@ def _referent(pronoun: str, previous: PreviousTurn) -> str | None:
         if candidates:
             return _bare_name(candidates[0].text) + suffix
     return None
+
+
+def _carried(previous: PreviousTurn, person: bool) -> str | None:
+    """What the previous question's own pronoun of the same kind was read as, when it was a follow-up too."""
+    if not previous.asked_as or previous.asked_as == previous.question:
+        return None
+    match = _PRONOUN.search(previous.asked_as)
+    if match is None or (match.group(1).lower() in _PERSON) != person:
+        return None
+    before, after = previous.asked_as[: match.start()], previous.asked_as[match.end() :]
+    understood = previous.question
+    if not (understood.startswith(before) and understood.endswith(after)):
+        return None
+    filled = understood[len(before) : len(understood) - len(after)]
+    return re.sub(r"['’]s$", "", filled).strip() or None
 
 
 def _asked_thing(question: str, words: tuple[Word, ...]) -> str | None:

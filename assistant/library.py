@@ -336,7 +336,8 @@ class Library:
         tagger = shared_tagger()
         (answer_entities,) = tagger.entities([said])
         words, question_entities = tagger.words(before)
-        return resolve(question, PreviousTurn(before, said, answer_entities, question_entities, words))
+        asked_as = previous.question if previous.understood else ""
+        return resolve(question, PreviousTurn(before, said, answer_entities, question_entities, words, asked_as))
 
     def _filtered(self, sources: SourceFilter | None) -> tuple[list[str] | None, str | None]:
         """(the document ids to search, the note saying so), or (None, None) for every source."""

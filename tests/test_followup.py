@@ -97,6 +97,19 @@ def test_after_which_thing_a_question_asked_about_it_stands_for_that_thing() -> 
     assert resolve("What is its price?", previous) == "What is the Nvidia chip's price?"
 
 
+def test_a_pronoun_in_a_chain_of_follow_ups_keeps_pointing_to_what_the_last_one_was_read_as() -> None:
+    previous = PreviousTurn(
+        "When was the party launched?",
+        "Mr Kilroy-Silk launched Veritas, his new party, at a London hotel.",
+        answer_entities=(Entity("Kilroy-Silk", "PERSON", 3, 14), Entity("London", "GPE", 50, 56)),
+        asked_as="When was it launched?",
+    )
+
+    assert resolve("What does its name mean?", previous) == "What does the party's name mean?"
+    assert resolve("Who chairs it?", previous) == "Who chairs the party?"
+    assert resolve("Why did he launch it?", previous) == "Why did Kilroy-Silk launch it?"  # a person: not carried
+
+
 def test_a_pronoun_with_nothing_of_its_kind_to_point_to_is_left_as_it_is() -> None:
     assert resolve("Why did she resign?", AUCTION) == "Why did she resign?"
 
