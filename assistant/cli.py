@@ -186,8 +186,7 @@ def ask(
     """Answer a question from the indexed sources, quoting and citing the paragraphs it rests on."""
     from assistant.sources import FilterError, SourceFilter
 
-    load_encoder_meanwhile()
-    library = library_for(collection, notebook)
+    library = library_for(collection, notebook, load_encoder_meanwhile())
     if library.store.count() == 0:
         err.print(f"[red]error:[/red] the collection '{library.collection}' is empty; run `briefing index` first")
         raise typer.Exit(2)

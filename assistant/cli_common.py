@@ -51,18 +51,21 @@ def claim_or_exit(library, command: str) -> None:  # type: ignore[no-untyped-def
         raise typer.Exit(2) from busy
 
 
-def load_encoder_meanwhile() -> None:
-    """Build the encoder on the other core while the store's libraries import (index/embed.py)."""
+def load_encoder_meanwhile() -> Settings:
+    """Build the encoder on the other core while the store's libraries import (index/embed.py); the settings read."""
     from index.embed import load_in_background
 
     s = settings_or_exit()
     load_in_background(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
+    return s
 
 
-def library_for(collection: str | None = None, notebook: str | None = None):  # type: ignore[no-untyped-def]
+def library_for(  # type: ignore[no-untyped-def]
+    collection: str | None = None, notebook: str | None = None, settings: Settings | None = None
+):
     from assistant.library import Library
 
-    settings = settings_or_exit()
+    settings = settings or settings_or_exit()
     if collection:
         return Library(settings, collection)
     return Library(notebook_or_exit(settings, notebook).settings(settings))
