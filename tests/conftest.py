@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from assistant.library import Library
 from assistant.settings import Settings
 from index.embed import Embedder
+from index.extract import READERS
+from index.records import Paragraph
 
 pytest_plugins = ["chromium"]  # the browser tests' fixtures: tests/chromium.py
 
@@ -75,3 +78,28 @@ def corpus(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "corpus"
     shutil.copytree(SEEDS, folder)
     yield folder
+
+
+@pytest.fixture
+def extractions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Calls to each format's reader: the real readers, each wrapped in a counter."""
+    calls: Counter[str] = Counter()
+    for suffix, reader in list(READERS.items()):
+
+        def counted(data: bytes, reader: Callable[[bytes], object] = reader, suffix: str = suffix) -> object:
+            calls[suffix] += 1
+            return reader(data)
+
+        monkeypatch.setitem(READERS, suffix, counted)
+    return calls
+
+
+def fixture_paragraphs(docs: dict[str, list[str]]) -> list[Paragraph]:
+    """Paragraphs of small fixture documents: doc id -> its paragraphs' texts, blank-line separated offsets."""
+    found = []
+    for doc_id, texts in docs.items():
+        at = 0
+        for n, text in enumerate(texts, start=1):
+            found.append(Paragraph(f"{doc_id}#p{n}", doc_id, text, at, at + len(text), title=doc_id))
+            at += len(text) + 2
+    return found

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import fixture_paragraphs
 from typer.testing import CliRunner
 
 from assistant.brief import (
@@ -33,7 +34,6 @@ from assistant.brief_render import fits_one_page, render_markdown
 from assistant.cli import app
 from assistant.library import Library
 from index.embed import Embedder
-from index.records import Paragraph
 
 SEED_000 = "000_e084a2483af8de05.txt"
 SEED_001 = "001_d1faf3667c1376a5.txt"
@@ -236,18 +236,8 @@ def test_no_disagreement_is_said_as_checked_never_as_sources_not_contradicting(
 # --- small fixtures for each section's rule -------------------------------------------------------
 
 
-def _paragraphs(docs: dict[str, list[str]]) -> list[Paragraph]:
-    found = []
-    for doc_id, texts in docs.items():
-        at = 0
-        for n, text in enumerate(texts, start=1):
-            found.append(Paragraph(f"{doc_id}#p{n}", doc_id, text, at, at + len(text), title=doc_id))
-            at += len(text) + 2
-    return found
-
-
 def _fixture_brief(embedder: Embedder, docs: dict[str, list[str]]) -> Brief:
-    return brief_from_paragraphs(_paragraphs(docs), embedder.embed)
+    return brief_from_paragraphs(fixture_paragraphs(docs), embedder.embed)
 
 
 SALE = {
@@ -665,7 +655,7 @@ def test_a_name_after_a_personal_title_is_a_person_whatever_the_tagger_says(embe
             tuple(Entity("Kilroy-Silk", "ORG", t.index("Kilroy"), t.index("Kilroy") + 11) for _ in [0]) for t in texts
         ]
 
-    pool = Pool.build(_paragraphs(docs), embedder.embed, org_tagger, None)
+    pool = Pool.build(fixture_paragraphs(docs), embedder.embed, org_tagger, None)
     (actor,) = pick.actors(pool)
     assert (actor.name, actor.label) == ("Kilroy-Silk", "PERSON") and text in pool.candidates[0].text
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import fixture_paragraphs
 
 from assistant.brief import brief_from_paragraphs, figures_in
 from assistant.brief.numeric import agree_within_rounding
 from index.embed import Embedder
-from index.records import Paragraph
 
 
 @pytest.mark.parametrize(
@@ -49,13 +49,7 @@ def test_two_figures_of_one_unit_joined_by_or_are_one_range() -> None:
 
 
 def _brief(embedder: Embedder, docs: dict[str, list[str]]):  # type: ignore[no-untyped-def]
-    paragraphs = []
-    for doc_id, texts in docs.items():
-        at = 0
-        for n, text in enumerate(texts, start=1):
-            paragraphs.append(Paragraph(f"{doc_id}#p{n}", doc_id, text, at, at + len(text), title=doc_id))
-            at += len(text) + 2
-    return brief_from_paragraphs(paragraphs, embedder.embed)
+    return brief_from_paragraphs(fixture_paragraphs(docs), embedder.embed)
 
 
 def test_figures_of_different_orders_near_the_same_words_are_not_one_quantity(embedder: Embedder) -> None:

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from conftest import fixture_paragraphs
 
 from assistant.brief import Brief, brief_from_paragraphs
 from assistant.brief.stance import _attributed, _deniers
 from index.embed import Embedder
-from index.records import Paragraph
 
 
 def _brief(embedder: Embedder, docs: dict[str, list[str]]) -> Brief:
-    paragraphs = []
-    for doc_id, texts in docs.items():
-        at = 0
-        for n, text in enumerate(texts, start=1):
-            paragraphs.append(Paragraph(f"{doc_id}#p{n}", doc_id, text, at, at + len(text), title=doc_id))
-            at += len(text) + 2
-    return brief_from_paragraphs(paragraphs, embedder.embed)
+    return brief_from_paragraphs(fixture_paragraphs(docs), embedder.embed)
 
 
 CUTS = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import chromadb
@@ -21,7 +20,6 @@ import index.ingest
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
-from index.extract import READERS
 from index.ingest import ingest
 from index.load import load_paths
 from index.records import IngestReport
@@ -123,20 +121,6 @@ def test_an_unchanged_corpus_does_not_load_the_embedder(
 
     assert report.unchanged == ("ferry.md", "library.md")
     assert factory.calls == 0
-
-
-@pytest.fixture
-def extractions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Calls to each format's reader: the real readers, each wrapped in a counter."""
-    calls: Counter[str] = Counter()
-    for suffix, reader in list(READERS.items()):
-
-        def counted(data: bytes, reader: Callable[[bytes], object] = reader, suffix: str = suffix) -> object:
-            calls[suffix] += 1
-            return reader(data)
-
-        monkeypatch.setitem(READERS, suffix, counted)
-    return calls
 
 
 def test_reindexing_an_unchanged_folder_extracts_no_file(

@@ -20,7 +20,6 @@ from fpdf import FPDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.extract import READERS
 from index.load import LoadError, LoadResult, _find_date, load_file, load_paths, parse_front_matter
 from index.records import Document, DocumentSummary
 from index.rows import summary_of
@@ -790,20 +789,6 @@ def test_two_single_files_with_one_name_from_two_folders_get_two_ids(tmp_path: P
 
 
 # --- re-indexing: a file that matches its record is hashed, not extracted again ---------------
-
-
-@pytest.fixture
-def extractions(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Calls to each format's reader: the real readers, each wrapped in a counter."""
-    calls: Counter[str] = Counter()
-    for suffix, reader in list(READERS.items()):
-
-        def counted(data: bytes, reader: Callable[[bytes], object] = reader, suffix: str = suffix) -> object:
-            calls[suffix] += 1
-            return reader(data)
-
-        monkeypatch.setitem(READERS, suffix, counted)
-    return calls
 
 
 def sha256(file: Path) -> str:
