@@ -33,8 +33,6 @@ from assistant.brief_words import (
     subtitle,
 )
 
-# --- DOCX -------------------------------------------------------------------------------------
-
 
 def render_docx(brief: Brief) -> bytes:
     """The brief as a Word document with the same content as the Markdown, footnote numbers in superscript."""

@@ -35,8 +35,6 @@ from assistant.brief_words import (
     subtitle,
 )
 
-# --- PDF --------------------------------------------------------------------------------------
-
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 BODY_PT = 10.0  # the smallest size on the page: content is cut to fit, never the type
 HEADING_PT = 11.0

@@ -21,9 +21,6 @@ VERBATIM_NOTE = "Every claim is quoted verbatim from its source; [n] numbers the
 REWRITTEN_NOTE = "Claims were rewritten by a language model and checked against the cited paragraphs [n]."
 
 
-# --- shared wording ---------------------------------------------------------------------------
-
-
 def subtitle(brief: Brief) -> str:
     """The line under the title: how many sources, their dates, and how to read the numbers."""
     count = len(brief.sources)

@@ -29,6 +29,7 @@ _ABOUT = re.compile(
 )
 # A capitalised word after the first: a name the question gives itself ("When did Yukos sell its unit?").
 _NAME_BEFORE = re.compile(r"\s[A-Z][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s$")  # "Baikal's" -> "Baikal": the suffix is put back from the pronoun
 # Entity labels a thing-pronoun ("it", "they") can stand for; a person pronoun stands for a PERSON.
 _THING_LABELS = frozenset({"ORG", "PRODUCT", "GPE", "NORP", "FAC", "LOC", "EVENT", "LAW", "WORK_OF_ART"})
 _FILLERS = frozenset({"then", "exactly", "else", "so", "precisely"})  # "And when, then?" is still bare
@@ -115,7 +116,7 @@ def _carried(previous: PreviousTurn, person: bool) -> str | None:
     if not (understood.startswith(before) and understood.endswith(after)):
         return None
     filled = understood[len(before) : len(understood) - len(after)]
-    return re.sub(r"['’]s$", "", filled).strip() or None
+    return _POSSESSIVE.sub("", filled).strip() or None
 
 
 def _asked_thing(question: str, words: tuple[Word, ...]) -> str | None:
@@ -133,8 +134,8 @@ def _asked_thing(question: str, words: tuple[Word, ...]) -> str | None:
 
 
 def _bare_name(text: str) -> str:
-    name = re.sub(r"^(?:the)\s+", "", text.strip(), flags=re.I)
-    return re.sub(r"['’]s$", "", name)
+    name = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
+    return _POSSESSIVE.sub("", name)
 
 
 def _after_wh(question: str) -> str:
