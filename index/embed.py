@@ -19,6 +19,11 @@ MAX_SEQ_LENGTH = 256  # the model's window, from its sentence_bert_config.json
 DIMENSION = 384
 DEFAULT_ENCODER = "onnx-fp32"  # int8 missed the 1-point recall@5 bar on the seeds: assistant/settings.py
 DEFAULT_CACHE = Path(".briefing") / "models"
+# fp32 batches hold about this many word pieces (texts x the batch's longest). Smaller batches keep a
+# layer's activations in cache: 220 SQuAD paragraphs (~150 pieces) and their 1,108 sentences, one
+# thread, CPU seconds at 32 texts a batch 8.1 / 6.3, at 256-512 pieces a batch 5.1-6.2 / 5.2-5.9,
+# at 2,048 6.6-7.1 / 6.3-6.4 (vectors within cosine 0.999999 of each other).
+BATCH_TOKENS = 512
 
 
 class Embedder:
@@ -50,8 +55,9 @@ class Embedder:
         self.model_dir = model_dir
         # int8 quantizes activations with one scale per run, so a text's vector would depend on the
         # texts batched with it (cosine 0.992 to itself alone on the seeds): int8 runs each text alone,
-        # which on 160-token paragraphs was no slower than batches of 32. fp32 batches by length.
-        self.batch_size = batch_size or (1 if encoder == "onnx-int8" else 32)
+        # which on 160-token paragraphs was no slower than batches of 32. fp32 batches by length, up to
+        # BATCH_TOKENS word pieces (batch_size, when given, caps the texts in a batch instead).
+        self.batch_size = batch_size or (1 if encoder == "onnx-int8" else None)
         self.encoder = encoder
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
@@ -88,9 +94,8 @@ class Embedder:
         # Sorting by token count keeps padding, and so wasted work, small within a batch.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for begin in range(0, len(order), self.batch_size):
-            batch = order[begin : begin + self.batch_size]
-            length = max(len(encodings[i].ids) for i in batch)
+        for batch in self._batches([len(encodings[i].ids) for i in order], order):
+            length = len(encodings[batch[-1]].ids)  # sorted: the last is the longest
             ids = np.zeros((len(batch), length), dtype=np.int64)
             mask = np.zeros((len(batch), length), dtype=np.int64)
             for row, i in enumerate(batch):
@@ -100,6 +105,20 @@ class Embedder:
             (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
             out[batch] = vectors
         return out
+
+    def _batches(self, lengths: list[int], order: list[int]) -> list[list[int]]:
+        """Consecutive runs of `order` (sorted by length): batch_size texts, or up to BATCH_TOKENS padded pieces."""
+        if self.batch_size is not None:
+            return [order[b : b + self.batch_size] for b in range(0, len(order), self.batch_size)]
+        batches: list[list[int]] = []
+        begin = 0
+        while begin < len(order):
+            end = begin + 1
+            while end < len(order) and (end + 1 - begin) * lengths[end] <= BATCH_TOKENS:
+                end += 1
+            batches.append(order[begin:end])
+            begin = end
+        return batches
 
 
 _LOADING: dict[tuple[object, ...], Future[Embedder]] = {}

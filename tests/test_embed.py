@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from index.chunk import chunk_document
-from index.embed import DIMENSION, MAX_SEQ_LENGTH, Embedder, default_model_dir, load_in_background, open_embedder
+from index.embed import (
+    BATCH_TOKENS,
+    DIMENSION,
+    MAX_SEQ_LENGTH,
+    Embedder,
+    default_model_dir,
+    load_in_background,
+    open_embedder,
+)
 from index.load import load_paths
 from index.onnx_export import export_path
 
@@ -140,6 +148,19 @@ def test_a_texts_vector_does_not_depend_on_the_batch_it_is_in(encoder: str, mode
     padded = embedder.embed([long, short, "Hi"])[1:2]
 
     assert cosine(alone, padded)[0] >= 0.99999
+
+
+def test_fp32_batches_hold_at_most_the_token_budget_and_every_text_once(fp32: Embedder) -> None:
+    # Sorted lengths: many short texts share a batch, a long one is alone, one past the budget still runs.
+    lengths = [8] * 100 + [200, 300, 2 * BATCH_TOKENS]
+    order = list(range(len(lengths)))
+
+    batches = fp32._batches(lengths, order)
+
+    assert [i for batch in batches for i in batch] == order
+    assert all(len(batch) == 1 or len(batch) * lengths[batch[-1]] <= BATCH_TOKENS for batch in batches)
+    assert len(batches[0]) == BATCH_TOKENS // 8  # the short ones are not cut into batches of a fixed count
+    assert batches[-1] == [len(lengths) - 1]
 
 
 def test_a_paraphrase_is_nearer_than_an_unrelated_sentence(embedder: Embedder) -> None:
