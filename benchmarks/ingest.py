@@ -10,7 +10,10 @@ One process, the same corpus, one after another:
   (c) what a llama-index user would write: SimpleDirectoryReader -> SentenceSplitter(256, 32) ->
       VectorStoreIndex over ChromaVectorStore, with a BaseEmbedding over the same ONNX encoder;
   (d) today's path before issue 11: Library.index with the NumPy MiniLM (benchmarks/numpy_minilm.py),
-      every excerpt embedded as it was then (today's batched writes, so (d) is if anything flattered).
+      every excerpt embedded as it was then (today's batched writes, so (d) is if anything flattered);
+  (e) with --before REV (default BEFORE_ISSUE_11, the commit the issue measured): that commit's own
+      `briefing index` command, cold, from `git archive` into a scratch folder, in this venv; set
+      --before none to leave it out.
 Prints paragraphs/s for each, the ratios, recall@5 of (b) and (c) on the questions, and the load
 average (the machine is shared: compare runs only at similar load). Not a test.
 """
@@ -18,11 +21,13 @@ average (the machine is shared: compare runs only at similar load). Not a test.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import resource
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -45,6 +50,8 @@ from evals.metrics import contains_any  # noqa: E402
 from index.chunk import chunk_document, quote_spans  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.load import load_paths  # noqa: E402
+
+BEFORE_ISSUE_11 = "03b49aa^"  # the parent of "Encoder on ONNX Runtime": the NumPy MiniLM, writes per document
 
 
 class Clock:
@@ -85,6 +92,15 @@ def paragraph_texts(corpus: Path, embedder: Embedder) -> tuple[list[str], list[s
     return paragraphs, excerpts
 
 
+def command_at(revision: str, scratch: Path) -> Path:
+    """The repository's files at a git revision, unpacked into scratch (no worktree left behind)."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision], check=True, capture_output=True).stdout
+    target = scratch / "before"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
 def recall_at_5(hits: list[list[str]], evidence: list[list[str]]) -> float:
     return float(
         np.mean([any(contains_any(text, ev) for text in top[:5]) for top, ev in zip(hits, evidence, strict=True)])
@@ -93,8 +109,8 @@ def recall_at_5(hits: list[list[str]], evidence: list[list[str]]) -> float:
 
 def llama_pipeline(
     corpus: Path, data: Path, embedder: Embedder, questions: list[str]
-) -> tuple[float, int, list[list[str]]]:
-    """(c): seconds to index, nodes written, and the top-5 texts per question."""
+) -> tuple[tuple[float, float], int, list[list[str]]]:
+    """(c): wall and CPU seconds to index, nodes written, and the top-5 texts per question."""
     import chromadb
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.core.embeddings import BaseEmbedding
@@ -139,6 +155,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="encoder intra-op threads")
     parser.add_argument("--skip-numpy", action="store_true", help="leave out (d), the slow old path")
     parser.add_argument("--skip-llama", action="store_true", help="leave out (c)")
+    parser.add_argument("--before", default=BEFORE_ISSUE_11, help="(e): a git revision to time, or none")
     parser.add_argument(
         "--excerpt-min-tokens",
         type=int,
@@ -192,6 +209,18 @@ def main() -> None:
             [sys.executable, "-m", "assistant.cli", "index", str(corpus)], env=env, check=True, capture_output=True
         )
         rows.append(("(b) `briefing index` command, cold", *clock.read(), report.paragraphs))
+        if options.before != "none":
+            before = command_at(options.before, scratch)
+            env_before = {**env, "BRIEFING_DATA_DIR": str(scratch / "e"), "PYTHONPATH": str(before)}
+            clock = Clock()
+            subprocess.run(
+                [sys.executable, "-m", "assistant.cli", "index", str(corpus)],
+                env=env_before,
+                cwd=before,
+                check=True,
+                capture_output=True,
+            )
+            rows.append((f"(e) `briefing index` command at {options.before}", *clock.read(), report.paragraphs))
 
         plain: list[list[str]] = []
         if not options.skip_llama:
@@ -223,10 +252,10 @@ def main() -> None:
         print(f"{name:44} {wall:7.1f} {cpu:7.1f} {count / wall:18.1f} {count / cpu:17.1f}")
     wall_rate = {name.split(" ")[0] + (" cli" if "command" in name else ""): n / w for name, w, _, n in rows}
     cpu_rate = {name.split(" ")[0] + (" cli" if "command" in name else ""): n / c for name, _, c, n in rows}
-    for other in ("(a)", "(c)", "(d)"):
+    for ours_, other in (("(b)", "(a)"), ("(b)", "(c)"), ("(b)", "(d)"), ("(b) cli", "(e) cli")):
         if other in cpu_rate:
-            by_cpu, by_wall = cpu_rate["(b)"] / cpu_rate[other], wall_rate["(b)"] / wall_rate[other]
-            print(f"(b)/{other}: {by_cpu:.2f} by CPU, {by_wall:.2f} by wall")
+            by_cpu, by_wall = cpu_rate[ours_] / cpu_rate[other], wall_rate[ours_] / wall_rate[other]
+            print(f"{ours_}/{other}: {by_cpu:.2f} by CPU, {by_wall:.2f} by wall")
     if questions:
         line = f"recall@5 on {len(questions)} answerable questions: (b) {recall_at_5(ours, evidence):.3f}"
         if plain:
