@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -683,3 +684,49 @@ def test_an_invalid_collection_name_is_refused_with_a_store_error(tmp_path: Path
 
 def test_an_ingest_report_is_ok_only_without_failures() -> None:
     assert IngestReport().ok is True
+
+
+class CountingEmbedder:
+    """Seeded unit vectors per text (no model), counting its embed calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 2
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        rng = np.random.default_rng(len(texts))
+        vectors = rng.normal(size=(len(texts), 384)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_a_write_runs_while_the_next_texts_are_embedded_and_all_have_landed_when_ingest_returns(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(30):  # 30 x 8 paragraphs x (1 + 3 sentences) = 960 rows: two embed groups and writes
+        paragraph = "The council met on Monday. It voted on the budget. The vote was close."
+        (corpus / f"minutes-{n:02d}.txt").write_text("\n\n".join([paragraph] * 8), encoding="utf-8")
+    store = ParagraphStore("writes", path=tmp_path / "chroma", texts_dir=tmp_path / "texts")
+    model = CountingEmbedder()
+    overlapped: list[bool] = []
+
+    def at_step(step: str) -> None:
+        # The first write waits, on its own thread, for the encoder to start on the next texts; a write
+        # made on the ingesting thread would wait in vain (and the test fail after the timeout).
+        if step == "text" and not overlapped:
+            calls = model.calls
+            deadline = time.monotonic() + 20
+            while model.calls == calls and time.monotonic() < deadline:
+                time.sleep(0.01)
+            overlapped.append(model.calls > calls)
+
+    store.checkpoint = at_step
+    report = ingest([corpus], store, lambda: model)  # type: ignore[arg-type,return-value]
+
+    assert overlapped == [True]
+    assert report.paragraphs == 30 * 8
+    assert {d.id: d.paragraphs for d in store.documents()} == {f"minutes-{n:02d}.txt": 8 for n in range(30)}
