@@ -1,6 +1,9 @@
 """Scores the answerer on benchmarks/bbc_questions.jsonl over a cluster of BBC articles (Kilroy-Silk and Veritas).
 
-    python benchmarks/bbc_benchmark.py
+    python benchmarks/bbc_benchmark.py [--distractors N]
+
+With --distractors N the first N other BBC articles (politics and tech, in name order) are indexed beside
+the cluster: the same questions over a store of a user's size, where retrieval has more to get wrong.
 
 The articles stay in ../shared/data/bbc (copyright: the BBC); they are copied to a temporary folder,
 indexed into a store of its own, and every case is printed with what failed. A benchmark, not a CI gate:
@@ -9,6 +12,7 @@ the questions were written from the articles before the answerer was run on them
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
@@ -35,11 +39,19 @@ QUESTIONS = REPO / "benchmarks" / "bbc_questions.jsonl"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--distractors", type=int, default=0, help="other BBC articles indexed beside the cluster")
+    options = parser.parse_args()
     source = SHARED / "data" / "bbc"
     work = Path(tempfile.mkdtemp(prefix="briefing-bbc-"))
     corpus = work / "bbc-kilroy"
     corpus.mkdir()
-    for name in ARTICLES:
+    others = sorted(
+        str(path.relative_to(source))
+        for path in source.glob("*/*.txt")
+        if str(path.relative_to(source)) not in ARTICLES
+    )
+    for name in [*ARTICLES, *others[: options.distractors]]:
         shutil.copy(source / name, corpus / name.replace("/", "-"))
     settings = Settings(_env_file=None, data_dir=work / "store")  # type: ignore[call-arg]
     session = run_and_report(settings, QUESTIONS, corpus, json_path=work / "bbc.json", markdown_path=work / "bbc.md")
@@ -49,7 +61,8 @@ def main() -> None:
     print(
         f"{len(outcomes)} questions: containment {m['answer_containment']:.2f}, false abstention"
         f" {m['false_abstention_rate']:.2f}, citation precision {m['citation_precision']:.2f},"
-        f" unanswerable abstained {sum(o.abstained for o in unanswerable)} of {len(unanswerable)}"
+        f" unanswerable abstained {sum(o.abstained for o in unanswerable)} of {len(unanswerable)},"
+        f" recall@5 {m['recall_at_5']:.3f}; {len(ARTICLES)} articles + {min(options.distractors, len(others))} others"
     )
     from evals.metrics import failed_checks
 
