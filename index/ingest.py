@@ -22,7 +22,7 @@ from index.store import ParagraphStore
 # write, 1.6 s in three, 1.7 s in eight (writes of ~320 rows).
 WRITE_ROWS = 512
 Progress = Callable[[int, int, str], None]  # (documents done, documents in all, current document id)
-Embedded = Callable[[int], None]  # paragraphs just embedded and written, for a paragraphs/s readout
+Embedded = Callable[[int], None]  # paragraphs just embedded (their write queued), for a paragraphs/s readout
 # Texts (paragraphs + excerpts) embedded in one call across documents. Per document, a 16-paragraph
 # file's second batch padded its 26-token excerpts to its 52-token paragraphs: 768 texts of 12
 # eval-scale files took 14.6 s one document at a time against 8.7 s at once (fp32, one thread).
