@@ -11,7 +11,7 @@ import numpy as np
 from assistant.question import Question, analyse
 from index.keyword import KeywordIndex
 from index.records import Excerpt, Paragraph, Passage
-from index.text import MONTH_PATTERN, NUMBER_WORD_PATTERN, has_sentence_punctuation, terms, word_spans
+from index.text import MONTH_PATTERN, NUMBER_WORD_PATTERN, WH_QUESTION, has_sentence_punctuation, terms, word_spans
 
 # The answer given when the passages do not hold an answer. The eval runner, the UI and the
 # LLM verifier recognise an abstention by Answer.abstained, never by comparing this text.
@@ -120,6 +120,7 @@ class Judgement:
     )
     action_ok: bool = True  # for "what did X agree ...": the quote holds that verb
     header_ok: bool = True  # a document header answers only questions about the document itself
+    adds_ok: bool = True  # for a wh-question: the quote holds a word the question does not ("Veritas?" does not)
 
 
 # Calibrated on evals/questions.jsonl (64 answerable, 28 unanswerable cases): see the comment on
@@ -216,6 +217,7 @@ class ExtractiveAnswerer:
             and not judgement.unknown
             and judgement.action_ok
             and judgement.header_ok
+            and judgement.adds_ok
             and judgement.unmatched <= MAX_UNMATCHED_SHARE
             and judgement.coverage >= MIN_COVERAGE
             and judgement.dense >= MIN_DENSE
@@ -239,12 +241,23 @@ class ExtractiveAnswerer:
         speaker_ok = not asked.speaker or _speaks(asked.speaker, candidate.text, paragraph.text)
         action_ok = asked.action is None or asked.action in have
         header_ok = asked.about_document or not paragraph.is_header
+        # A question asking who, what, when... is not answered by a quote that only repeats its words.
+        adds_ok = not WH_QUESTION.match(asked.text) or bool(have - set(terms(asked.text)))
         unknown = not asked.asks_about_unknowns and bool(
             _UNKNOWN.search(candidate.text) or _UNKNOWN.search(paragraph.heading)
         )
         score = 0.6 * coverage + 0.4 * dense + (0.1 if asked.expects and type_ok else 0.0)
         return Judgement(
-            candidate, score, coverage, dense, type_ok, speaker_ok, unknown, action_ok=action_ok, header_ok=header_ok
+            candidate,
+            score,
+            coverage,
+            dense,
+            type_ok,
+            speaker_ok,
+            unknown,
+            action_ok=action_ok,
+            header_ok=header_ok,
+            adds_ok=adds_ok,
         )
 
     def _count_unmatched(self, asked: Question, question: str, judged: list[Judgement]) -> list[Judgement]:

@@ -13,16 +13,12 @@ import re
 from dataclasses import dataclass
 
 from index.records import Entity, Word
+from index.text import WH_QUESTION
 
 # A pronoun standing for a person, or for anything else; the possessives become "<name>'s".
 _PERSON = {"he": "", "him": "", "she": "", "her": "'s", "his": "'s"}
 _THING = {"it": "", "its": "'s", "they": "", "them": "", "their": "'s"}
 _PRONOUN = re.compile(r"\b(" + "|".join(sorted({**_PERSON, **_THING}, key=len, reverse=True)) + r")\b", re.I)
-_WH = re.compile(
-    r"^\s*(?:and\s+|but\s+|so\s+)?"
-    r"(?P<wh>how (?:much|many|long|old|far|often)|who|whom|whose|what|which|when|where|why|how)\b",
-    re.I,
-)
 # "What about Rosneft?", "How about the court?", "And Rosneft?": the previous question, about something else.
 _ABOUT = re.compile(
     r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<other>.+?)\s*\??\s*$|^\s*and\s+(?P<bare>.+?)\s*\?\s*$", re.I
@@ -62,7 +58,7 @@ def resolve(question: str, previous: PreviousTurn | None) -> str:
         return f"{wh[:1].upper()}{wh[1:].lower()} {_after_wh(previous.question)}?"
     about = _ABOUT.match(question)
     # "And when did it happen?" is a question of its own that opens with "and", not "and <something>?".
-    if about and not (about.group("bare") and _WH.match(about.group("bare"))):
+    if about and not (about.group("bare") and WH_QUESTION.match(about.group("bare"))):
         return _about(previous, (about.group("other") or about.group("bare")).strip())
     match = _PRONOUN.search(question)
     if match is None or _NAME_BEFORE.search(question[: match.start()]):
@@ -75,7 +71,7 @@ def resolve(question: str, previous: PreviousTurn | None) -> str:
 
 def _bare_wh(question: str) -> str | None:
     """The question word of a question that is nothing else ("When?", "And why?", "How much exactly?"), or None."""
-    match = _WH.match(question)
+    match = WH_QUESTION.match(question)
     if match is None:
         return None
     rest = question[match.end() :].strip(" ?!.,").lower().split()
@@ -93,7 +89,7 @@ def _referent(pronoun: str, previous: PreviousTurn) -> str | None:
     asked = {e.text.lower() for e in previous.question_entities}
     new_in_answer = [e for e in previous.answer_entities if fits(e) and e.text.lower() not in asked]
     in_question = [e for e in previous.question_entities if fits(e)]
-    wh = _WH.match(previous.question)
+    wh = WH_QUESTION.match(previous.question)
     asked_for_entity = wh is not None and wh.group("wh").lower() in _ASKS_FOR_ENTITY
     # A question that asked for a name was answered by one: the pronoun most often points back to it;
     # after a why/how/when question it points to what that question was about.
@@ -140,7 +136,7 @@ def _bare_name(text: str) -> str:
 
 def _after_wh(question: str) -> str:
     """The previous question without its question word and closing mark: "bought Yugansk at the auction"."""
-    match = _WH.match(question)
+    match = WH_QUESTION.match(question)
     rest = question[match.end() :] if match else question
     return rest.strip().rstrip("?!. ")
 

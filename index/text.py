@@ -57,6 +57,13 @@ _ABBREVIATIONS = {
     "fig",
     "ed",
 }
+# A question that opens on a question word (after "and", "but" or "so"): it asks for something, so its
+# answer must say more than the question does; group "wh" is the question word ("how much" whole).
+WH_QUESTION = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?"
+    r"(?P<wh>how (?:much|many|long|old|far|often)|who|whom|whose|what|which|when|where|why|how)\b",
+    re.I,
+)
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 

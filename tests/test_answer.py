@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -269,3 +270,21 @@ def test_analyse_keeps_content_terms_and_drops_framing_words() -> None:
 )
 def test_analyse_finds_the_thing_asked_for(question: str, focus: tuple[str, ...]) -> None:
     assert analyse(question).focus == focus
+
+
+def test_a_wh_question_is_not_answered_by_a_quote_that_only_repeats_its_words(library: Library, tmp_path: Path) -> None:
+    # Seen on BBC readers' comments among 818 articles: "What does the name Veritas mean?" -> "Veritas? [1]".
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "party.txt").write_text(
+        "A new party\n\nRobert Kilroy-Silk launched his new party on Wednesday. He called it Veritas.\n\n"
+        "What does the name mean? Veritas? Supporters cheered the name at the launch.\n\n"
+        "Veritas is Latin for truth, Mr Kilroy-Silk told the crowd.\n",
+        encoding="utf-8",
+    )
+    library.index([corpus])
+
+    answer = library.ask("What does the name Veritas mean?")
+
+    assert "Latin for truth" in answer.text
+    assert not re.search(r"(^|\] )Veritas\? \[", answer.text), answer.text
