@@ -11,7 +11,7 @@ import numpy as np
 from assistant.question import Question, analyse
 from index.keyword import KeywordIndex
 from index.records import Excerpt, Paragraph, Passage
-from index.text import MONTH_PATTERN, NUMBER_WORD_PATTERN, WH_QUESTION, has_sentence_punctuation, terms, word_spans
+from index.text import MONTH_PATTERN, NUMBER_WORD_PATTERN, has_sentence_punctuation, terms, word_spans
 
 # The answer given when the passages do not hold an answer. The eval runner, the UI and the
 # LLM verifier recognise an abstention by Answer.abstained, never by comparing this text.
@@ -242,7 +242,7 @@ class ExtractiveAnswerer:
         action_ok = asked.action is None or asked.action in have
         header_ok = asked.about_document or not paragraph.is_header
         # A question asking who, what, when... is not answered by a quote that only repeats its words.
-        adds_ok = not WH_QUESTION.match(asked.text) or bool(have - set(terms(asked.text)))
+        adds_ok = not asked.asks_wh or bool(have - asked.words)
         unknown = not asked.asks_about_unknowns and bool(
             _UNKNOWN.search(candidate.text) or _UNKNOWN.search(paragraph.heading)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.text import terms
+from index.text import WH_QUESTION, terms
 
 # Words that frame a question rather than say what it is about ("Besides X, which Y is named as...").
 # They are left out of coverage so a paraphrase is not punished for its wording.
@@ -78,6 +78,8 @@ class Question:
     asks_about_unknowns: bool  # "what remains unclear ...": an "unknown" sentence is then the answer
     action: str | None = None  # for "what did X agree/decide/sign ...": the verb's stem, which the answer must hold
     about_document: bool = False  # asks who wrote or published a report, or its headline: headers may answer
+    asks_wh: bool = False  # opens on who/what/when/which...: its answer must say more than it does
+    words: frozenset[str] = frozenset()  # every stemmed word of the question, framing words included
 
 
 def analyse(question: str) -> Question:
@@ -99,6 +101,8 @@ def analyse(question: str) -> Question:
         expects=expects,
         speaker=speaker,
         asks_about_unknowns=bool(_UNKNOWN_QUESTION.search(question)),
+        asks_wh=bool(WH_QUESTION.match(question)),
+        words=frozenset(terms(question)),
     )
 
 
