@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI sets it: see assistant/cli.py
@@ -46,6 +47,18 @@ def model_cache() -> Path:
 def embedder(model_cache: Path) -> Embedder:
     """One model load for the whole run (it is read-only)."""
     return Embedder(cache_dir=model_cache)
+
+
+class TextCounting(Embedder):
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self, model: Embedder) -> None:
+        self.__dict__.update(model.__dict__)
+        self.embedded = 0
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.embedded += len(texts)
+        return super().embed(texts)
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-from conftest import make_settings
+from conftest import TextCounting, make_settings
 from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.library import Library
 from index.embed import Embedder
-
-
-class CountingEmbedder(Embedder):
-    """The real model, counting the texts it is asked to embed."""
-
-    def __init__(self, model: Embedder) -> None:
-        self.__dict__.update(model.__dict__)
-        self.embedded = 0
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        self.embedded += len(texts)
-        return super().embed(texts)
 
 
 def report(folder: Path, paragraphs: int) -> Path:
@@ -57,7 +44,7 @@ def test_a_small_file_prints_no_progress_lines(tmp_path: Path, embedder: Embedde
 
 
 def test_vectors_embedded_ahead_leave_nothing_to_embed_under_the_write_lock(tmp_path: Path, embedder: Embedder) -> None:
-    counting = CountingEmbedder(embedder)
+    counting = TextCounting(embedder)
     library = Library(make_settings(tmp_path / "data"))
     library._embedder = counting  # type: ignore[misc]
     file = report(tmp_path / "corpus", 12)
@@ -76,7 +63,7 @@ def test_vectors_embedded_ahead_leave_nothing_to_embed_under_the_write_lock(tmp_
 
 def test_embedding_ahead_a_file_already_indexed_as_it_is_embeds_nothing(tmp_path: Path, embedder: Embedder) -> None:
     # A re-upload of the same bytes: index() would skip it, so its vectors ahead are wasted work.
-    counting = CountingEmbedder(embedder)
+    counting = TextCounting(embedder)
     library = Library(make_settings(tmp_path / "data"))
     library._embedder = counting  # type: ignore[misc]
     file = report(tmp_path / "corpus", 12)

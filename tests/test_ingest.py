@@ -12,7 +12,7 @@ import chromadb
 import numpy as np
 import pytest
 from chromadb.config import Settings as ChromaSettings
-from conftest import SEEDS, make_settings
+from conftest import SEEDS, TextCounting, make_settings
 from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
@@ -37,18 +37,6 @@ FERRY = (
     "The last boat sails at ten at night.\n"
 )
 LIBRARY = "# Library\n\nThe library opens on Sundays from next spring.\n\nTwo more librarians will be hired.\n"
-
-
-class TextCounting(Embedder):
-    """The real model, counting the texts it is asked to embed."""
-
-    def __init__(self, model: Embedder) -> None:
-        self.__dict__.update(model.__dict__)
-        self.embedded = 0
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        self.embedded += len(texts)
-        return super().embed(texts)
 
 
 class RecordingEmbedder:
@@ -686,7 +674,7 @@ def test_an_ingest_report_is_ok_only_without_failures() -> None:
     assert IngestReport().ok is True
 
 
-class CountingEmbedder:
+class SeededVectors:
     """Seeded unit vectors per text (no model), counting its embed calls."""
 
     def __init__(self) -> None:
@@ -711,7 +699,7 @@ def test_a_write_runs_while_the_next_texts_are_embedded_and_all_have_landed_when
         paragraph = "The council met on Monday. It voted on the budget. The vote was close."
         (corpus / f"minutes-{n:02d}.txt").write_text("\n\n".join([paragraph] * 8), encoding="utf-8")
     store = ParagraphStore("writes", path=tmp_path / "chroma", texts_dir=tmp_path / "texts")
-    model = CountingEmbedder()
+    model = SeededVectors()
     overlapped: list[bool] = []
 
     def at_step(step: str) -> None:
