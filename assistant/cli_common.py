@@ -56,7 +56,7 @@ def load_encoder_meanwhile() -> Settings:
     from index.embed import load_in_background
 
     s = settings_or_exit()
-    load_in_background(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
+    load_in_background(s.model_dir, s.encoder, s.encoder_dir, threads=s.encoder_threads, workers=s.encoder_workers)
     return s
 
 

@@ -104,7 +104,9 @@ class Library:
     @cached_property
     def _embedder(self) -> Embedder:
         s = self.settings
-        return open_embedder(s.model_dir, encoder=s.encoder, cache_dir=s.encoder_dir, threads=s.encoder_threads)
+        return open_embedder(
+            s.model_dir, s.encoder, s.encoder_dir, threads=s.encoder_threads, workers=s.encoder_workers
+        )
 
     def index(
         self,

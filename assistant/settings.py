@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,16 @@ class Settings(BaseSettings):
     # One thread: on the shared 2-core machine (load ~3) two threads were slower, for ingest (200 SQuAD
     # paragraphs: fp32 20.1 -> 16.8/s, int8 40.9 -> 29.0/s) and for one question (fp32 5.0 -> 6.8 ms).
     encoder_threads: int = Field(1, ge=1, le=64, description="ONNX Runtime intra-op threads for the encoder.")
+    # Batches side by side instead: the eval-scale corpus's 2,624 texts (656 paragraphs and their
+    # excerpts), fp32, 2 cores, 2026-12-02: one worker 8.0-8.7 s, two 4.4-5.2 s (one worker on two
+    # intra-op threads: 5.1-5.7 s); with the other core held by a busy loop, one 8.3-8.8 s, two 6.5-7.3 s.
+    # Only indexing has more than one batch to run: a question is one batch and uses one thread.
+    encoder_workers: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 4),
+        ge=1,
+        le=64,
+        description="Encoder batches run side by side when indexing (threads); the default is the CPU cores, up to 4.",
+    )
     encoder_cache: Path | None = Field(
         None, description="Folder for the encoder's ONNX export (built once); unset means <data_dir>/models."
     )

@@ -1,10 +1,11 @@
 """Ingest throughput: the encoder alone, `briefing index`, a plain llama-index pipeline and the old NumPy path.
 
 Run: .venv/bin/python benchmarks/ingest.py [--corpus DIR --questions FILE] [--skip-numpy] [--threads 1]
-     [--excerpt-min-tokens 64]
+     [--workers 2] [--excerpt-min-tokens 64]
 Without --corpus it writes the 656-paragraph eval-scale corpus (benchmarks/eval_scale.py, 41 files x 16).
 One process, the same corpus, one after another:
-  (a) the encoder alone on the paragraphs `briefing index` embeds (heading-prefixed paragraph texts);
+  (a) the encoder alone on the paragraphs `briefing index` embeds (heading-prefixed paragraph texts),
+      with --workers batches side by side as every path here; also on one worker, for reference;
   (b) Library.index, what `briefing index` runs, end to end into a fresh store (and, separately, the
       `briefing index` command in a subprocess, start-up and imports included);
   (c) what a llama-index user would write: SimpleDirectoryReader -> SentenceSplitter(256, 32) ->
@@ -69,7 +70,7 @@ class Clock:
         return time.perf_counter() - self.wall, self._cpu() - self.cpu
 
 
-def settings_for(data: Path, corpus: Path, encoder: str, threads: int, cache: Path) -> Settings:
+def settings_for(data: Path, corpus: Path, encoder: str, threads: int, cache: Path, workers: int = 1) -> Settings:
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
         data_dir=data,
@@ -77,6 +78,7 @@ def settings_for(data: Path, corpus: Path, encoder: str, threads: int, cache: Pa
         collection="bench",
         encoder=encoder,
         encoder_threads=threads,
+        encoder_workers=workers,
         encoder_cache=cache,
     )
 
@@ -153,6 +155,12 @@ def main() -> None:
         "--encoder", default=Settings.model_fields["encoder"].default, choices=["onnx-fp32", "onnx-int8"]
     )
     parser.add_argument("--threads", type=int, default=1, help="encoder intra-op threads")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=Settings.model_fields["encoder_workers"].get_default(call_default_factory=True),
+        help="encoder batches side by side (BRIEFING_ENCODER_WORKERS; default: the CPU cores, up to 4)",
+    )
     parser.add_argument("--skip-numpy", action="store_true", help="leave out (d), the slow old path")
     parser.add_argument("--skip-llama", action="store_true", help="leave out (c)")
     parser.add_argument("--before", default=BEFORE_ISSUE_11, help="(e): a git revision to time, or none")
@@ -173,7 +181,8 @@ def main() -> None:
 
             corpus, questions_file, _ = write_corpus(scratch / "eval-scale", 41, 16, 400, 7)
         cache = scratch / "models"
-        embedder = Embedder(encoder=options.encoder, cache_dir=cache, threads=options.threads)  # the export, untimed
+        # The export is built here, untimed. Every path below gets this encoder, workers included.
+        embedder = Embedder(encoder=options.encoder, cache_dir=cache, threads=options.threads, workers=options.workers)
         cases = [c for c in load_cases(questions_file) if c.answerable] if questions_file else []
         questions, evidence = [c.question for c in cases], [list(c.evidence) for c in cases]
         load_before = os.getloadavg()
@@ -184,11 +193,17 @@ def main() -> None:
         clock = Clock()
         embedder.embed(texts)
         rows.append(("(a) encoder alone, paragraphs", *clock.read(), len(texts)))
+        if options.workers > 1:
+            single = Embedder(encoder=options.encoder, cache_dir=cache, threads=options.threads)
+            single.embed(texts[:8])
+            clock = Clock()
+            single.embed(texts)
+            rows.append(("    encoder alone, paragraphs, one worker", *clock.read(), len(texts)))
         clock = Clock()
         embedder.embed(excerpts)
         rows.append(("    encoder alone, their excerpts", *clock.read(), len(texts)))
 
-        library = Library(settings_for(scratch / "b", corpus, options.encoder, options.threads, cache))
+        library = Library(settings_for(scratch / "b", corpus, options.encoder, options.threads, cache, options.workers))
         library._embedder = embedder  # type: ignore[misc]  # the same loaded model: (b) times indexing, not loading
         clock = Clock()
         report = library.index([corpus], root=corpus)
@@ -201,6 +216,7 @@ def main() -> None:
             "BRIEFING_COLLECTION": "bench",
             "BRIEFING_ENCODER": options.encoder,
             "BRIEFING_ENCODER_THREADS": str(options.threads),
+            "BRIEFING_ENCODER_WORKERS": str(options.workers),
             "BRIEFING_ENCODER_CACHE": str(cache),
             "PYTHONPATH": str(REPO),
         }
@@ -245,7 +261,8 @@ def main() -> None:
     print(f"corpus: {corpus.name}, {report.paragraphs} paragraphs, {len(excerpts)} excerpts; encoder {options.encoder}")
     long = sum(embedder.count_tokens(t) >= ingest_module.EXCERPT_MIN_TOKENS for t in texts)
     print(f"(b) embeds its own vectors for the excerpts of {long} of {len(texts)} paragraphs (long ones)")
-    print(f"threads: {options.threads}; load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
+    print(f"threads: {options.threads}, workers: {options.workers}", end="; ")
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
     # On a shared machine wall time mostly measures the neighbours: read the CPU columns and ratios.
     print(f"{'path':44} {'wall s':>7} {'CPU s':>7} {'paragraphs/wall s':>18} {'paragraphs/CPU s':>17}")
     for name, wall, cpu, count in rows:

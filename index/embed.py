@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +32,8 @@ class Embedder:
     The graph is built from the packaged safetensors on first use and kept in cache_dir
     (index/onnx_export.py); torch and sentence-transformers are never imported. encoder is
     onnx-int8 (weights quantized per channel) or onnx-fp32 (sentence-transformers' vectors).
+    workers: batches of one embed() call run side by side on this many threads, all on the one
+    session (onnxruntime runs concurrent calls on the callers' threads; Settings.encoder_workers).
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class Embedder:
         encoder: str = DEFAULT_ENCODER,
         cache_dir: Path | None = None,
         threads: int = 1,
+        workers: int = 1,
     ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -59,6 +62,9 @@ class Embedder:
         # BATCH_TOKENS word pieces (batch_size, when given, caps the texts in a batch instead).
         self.batch_size = batch_size or (1 if encoder == "onnx-int8" else None)
         self.encoder = encoder
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, not {workers} (BRIEFING_ENCODER_WORKERS)")
+        self.workers = workers
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         self._tokenizer.no_padding()  # tokenizer.json pads to a fixed length; batches pad themselves
@@ -71,6 +77,11 @@ class Embedder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _pool(self) -> ThreadPoolExecutor:
+        # Made on the first call with more than one batch: a question, one batch, never starts it.
+        return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="briefing-encode")
 
     @cached_property
     def _counter(self):  # type: ignore[no-untyped-def]
@@ -94,7 +105,8 @@ class Embedder:
         # Sorting by token count keeps padding, and so wasted work, small within a batch.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for batch in self._batches([len(encodings[i].ids) for i in order], order):
+
+        def run(batch: list[int]) -> None:
             length = len(encodings[batch[-1]].ids)  # sorted: the last is the longest
             ids = np.zeros((len(batch), length), dtype=np.int64)
             mask = np.zeros((len(batch), length), dtype=np.int64)
@@ -103,7 +115,16 @@ class Embedder:
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-            out[batch] = vectors
+            out[batch] = vectors  # each batch writes rows of its own
+
+        batches = self._batches([len(encodings[i].ids) for i in order], order)
+        if self.workers > 1 and len(batches) > 1:
+            # A batch's vectors do not depend on which thread runs it: the batches are cut before.
+            for _ in self._pool.map(run, batches):
+                pass
+        else:
+            for batch in batches:
+                run(batch)
         return out
 
     def _batches(self, lengths: list[int], order: list[int]) -> list[list[int]]:
@@ -126,7 +147,11 @@ _LOADING_LOCK = threading.Lock()
 
 
 def load_in_background(
-    model_dir: Path | None, encoder: str = DEFAULT_ENCODER, cache_dir: Path | None = None, threads: int = 1
+    model_dir: Path | None,
+    encoder: str = DEFAULT_ENCODER,
+    cache_dir: Path | None = None,
+    threads: int = 1,
+    workers: int = 1,
 ) -> None:
     """Start building the encoder on a thread, for a command that needs it after slower imports.
 
@@ -139,7 +164,7 @@ def load_in_background(
     import onnxruntime  # noqa: F401
     import tokenizers  # noqa: F401
 
-    key = (model_dir, encoder, cache_dir, threads)
+    key = (model_dir, encoder, cache_dir, threads, workers)
     with _LOADING_LOCK:
         if key in _LOADING:
             return
@@ -148,7 +173,9 @@ def load_in_background(
 
     def build() -> None:
         try:
-            future.set_result(Embedder(model_dir, encoder=encoder, cache_dir=cache_dir, threads=threads))
+            future.set_result(
+                Embedder(model_dir, encoder=encoder, cache_dir=cache_dir, threads=threads, workers=workers)
+            )
         except BaseException as error:  # handed to open_embedder's caller
             future.set_exception(error)
 
@@ -156,14 +183,18 @@ def load_in_background(
 
 
 def open_embedder(
-    model_dir: Path | None, encoder: str = DEFAULT_ENCODER, cache_dir: Path | None = None, threads: int = 1
+    model_dir: Path | None,
+    encoder: str = DEFAULT_ENCODER,
+    cache_dir: Path | None = None,
+    threads: int = 1,
+    workers: int = 1,
 ) -> Embedder:
     """The encoder: the one load_in_background started for these arguments, or a new one."""
     with _LOADING_LOCK:
-        future = _LOADING.pop((model_dir, encoder, cache_dir, threads), None)
+        future = _LOADING.pop((model_dir, encoder, cache_dir, threads, workers), None)
     if future is not None:
         return future.result()
-    return Embedder(model_dir, encoder=encoder, cache_dir=cache_dir, threads=threads)
+    return Embedder(model_dir, encoder=encoder, cache_dir=cache_dir, threads=threads, workers=workers)
 
 
 def encoder_name(model: object) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -161,6 +162,40 @@ def test_fp32_batches_hold_at_most_the_token_budget_and_every_text_once(fp32: Em
     assert all(len(batch) == 1 or len(batch) * lengths[batch[-1]] <= BATCH_TOKENS for batch in batches)
     assert len(batches[0]) == BATCH_TOKENS // 8  # the short ones are not cut into batches of a fixed count
     assert batches[-1] == [len(lengths) - 1]
+
+
+@pytest.mark.parametrize("encoder", ["onnx-int8", "onnx-fp32"])
+def test_batches_run_side_by_side_on_the_workers_threads_give_the_vectors_one_thread_gives(
+    encoder: str, model_cache: Path, seed_texts: list[str]
+) -> None:
+    one = Embedder(encoder=encoder, cache_dir=model_cache)
+    two = Embedder(encoder=encoder, cache_dir=model_cache, workers=2)
+    ran_on: list[str] = []
+    session_run = two._session.run
+
+    def recording(*args, **kwargs):  # type: ignore[no-untyped-def]
+        ran_on.append(threading.current_thread().name)
+        return session_run(*args, **kwargs)
+
+    two._session.run = recording  # type: ignore[method-assign]
+
+    side_by_side = two.embed(seed_texts)
+
+    assert np.array_equal(side_by_side, one.embed(seed_texts))
+    assert len(ran_on) > 1 and all(name.startswith("briefing-encode") for name in ran_on)
+
+
+def test_a_question_is_one_batch_and_starts_no_worker_threads(model_cache: Path) -> None:
+    two = Embedder(cache_dir=model_cache, workers=2)
+
+    two.embed(["Who was the Nvidia boss in Beijing?"])
+
+    assert "_pool" not in two.__dict__  # the pool is made on the first call with more than one batch
+
+
+def test_workers_below_one_are_refused_naming_the_setting(model_cache: Path) -> None:
+    with pytest.raises(ValueError, match="BRIEFING_ENCODER_WORKERS"):
+        Embedder(cache_dir=model_cache, workers=0)
 
 
 def test_a_paraphrase_is_nearer_than_an_unrelated_sentence(embedder: Embedder) -> None:
