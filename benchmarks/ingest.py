@@ -15,7 +15,8 @@ One process, the same corpus, one after another:
   (e) with --before REV (default BEFORE_ISSUE_11, the commit the issue measured): that commit's own
       `briefing index` command, cold, from `git archive` into a scratch folder, in this venv; set
       --before none to leave it out.
-Prints paragraphs/s for each, the ratios, recall@5 of (b) and (c) on the questions, and the load
+Prints paragraphs/s for each, the ratios (also per word piece embedded: (b) embeds each paragraph and
+then its sentences, (c) its 256-token chunks), recall@5 of (b) and (c) on the questions, and the load
 average (the machine is shared: compare runs only at similar load). Not a test.
 """
 
@@ -111,12 +112,13 @@ def recall_at_5(hits: list[list[str]], evidence: list[list[str]]) -> float:
 
 def llama_pipeline(
     corpus: Path, data: Path, embedder: Embedder, questions: list[str]
-) -> tuple[tuple[float, float], int, list[list[str]]]:
-    """(c): wall and CPU seconds to index, nodes written, and the top-5 texts per question."""
+) -> tuple[tuple[float, float], int, int, list[list[str]]]:
+    """(c): wall and CPU seconds to index, nodes written, word pieces embedded, the top-5 texts per question."""
     import chromadb
     from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
     from llama_index.core.embeddings import BaseEmbedding
     from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.core.schema import MetadataMode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     class OnnxMiniLM(BaseEmbedding):
@@ -143,8 +145,9 @@ def llama_pipeline(
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
     index = VectorStoreIndex(nodes, storage_context=storage, embed_model=model)
     seconds = clock.read()
+    pieces = sum(embedder.count_tokens(n.get_content(metadata_mode=MetadataMode.EMBED)) for n in nodes)
     retriever = index.as_retriever(similarity_top_k=5)
-    return seconds, len(nodes), [[n.node.get_content() for n in retriever.retrieve(q)] for q in questions]
+    return seconds, len(nodes), pieces, [[n.node.get_content() for n in retriever.retrieve(q)] for q in questions]
 
 
 def main() -> None:
@@ -187,8 +190,12 @@ def main() -> None:
         questions, evidence = [c.question for c in cases], [list(c.evidence) for c in cases]
         load_before = os.getloadavg()
         rows: list[tuple[str, float, float, int]] = []
+        pieces: dict[str, int] = {}  # word pieces each path embedded, [CLS] and [SEP] included
 
         texts, excerpts = paragraph_texts(corpus, embedder)
+        pieces["(a)"] = sum(embedder.count_tokens(t) for t in texts)
+        long_paragraphs = [embedder.count_tokens(t) >= ingest_module.EXCERPT_MIN_TOKENS for t in texts]
+        pieces["(b)"] = pieces["(a)"] + sum(embedder.count_tokens(e) for e in excerpts)
         embedder.embed(texts[:8])  # warm
         clock = Clock()
         embedder.embed(texts)
@@ -240,7 +247,7 @@ def main() -> None:
 
         plain: list[list[str]] = []
         if not options.skip_llama:
-            seconds, nodes, plain = llama_pipeline(corpus, scratch / "c", embedder, questions)
+            seconds, nodes, pieces["(c)"], plain = llama_pipeline(corpus, scratch / "c", embedder, questions)
             rows.append((f"(c) llama-index pipeline ({nodes} nodes)", *seconds, report.paragraphs))
 
         if not options.skip_numpy:
@@ -259,8 +266,10 @@ def main() -> None:
         load_after = os.getloadavg()
 
     print(f"corpus: {corpus.name}, {report.paragraphs} paragraphs, {len(excerpts)} excerpts; encoder {options.encoder}")
-    long = sum(embedder.count_tokens(t) >= ingest_module.EXCERPT_MIN_TOKENS for t in texts)
+    long = sum(long_paragraphs)
     print(f"(b) embeds its own vectors for the excerpts of {long} of {len(texts)} paragraphs (long ones)")
+    if long < len(texts):
+        print("    (its word pieces below count every excerpt: an upper bound)")
     print(f"threads: {options.threads}, workers: {options.workers}", end="; ")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
     # On a shared machine wall time mostly measures the neighbours: read the CPU columns and ratios.
@@ -273,6 +282,13 @@ def main() -> None:
         if other in cpu_rate:
             by_cpu, by_wall = cpu_rate[ours_] / cpu_rate[other], wall_rate[ours_] / wall_rate[other]
             print(f"{ours_}/{other}: {by_cpu:.2f} by CPU, {by_wall:.2f} by wall")
+    # The same runs per word piece embedded: (b) reads each paragraph twice (itself, then its sentences).
+    print("word pieces embedded: " + ", ".join(f"{k} {v:,}" for k, v in pieces.items()))
+    for ours_, other in (("(b)", "(a)"), ("(b)", "(c)")):
+        if other in pieces:
+            by_cpu = pieces[ours_] / pieces[other] * cpu_rate[ours_] / cpu_rate[other]
+            by_wall = pieces[ours_] / pieces[other] * wall_rate[ours_] / wall_rate[other]
+            print(f"{ours_}/{other} in word pieces/s: {by_cpu:.2f} by CPU, {by_wall:.2f} by wall")
     if questions:
         line = f"recall@5 on {len(questions)} answerable questions: (b) {recall_at_5(ours, evidence):.3f}"
         if plain:
