@@ -46,6 +46,14 @@ EMBED_GROUP = 512
 # seeds, -50% squad-heldout, -52% BBC, index CPU about halved, but recall@5 squad-heldout 0.923 -> 0.914
 # (408 -> 404 of 442), BBC 0.905 -> 0.857 (19 -> 18 of 21), seeds 0.984 -> 0.984 while one of the nine
 # seed paraphrases of tests/test_retrieve.py fell out of its top three; a token-weighted mean did worse.
+# Excerpts through a cheaper encoder (tried 2026-12-02 and not kept). int8 for the excerpts alone: 1.36x
+# faster only when batched, where int8's one activation scale per run makes a vector depend on its batch
+# mates; one text a run it was slower than fp32 (eval-scale excerpts 3.0 / 5.6 s against 4.1 s). The
+# model's first 2, 3 or 4 layers for excerpts and the question alike: an excerpt holding the answer among
+# the question's 5 nearest excerpts, 6 layers -> 3 layers, seeds 0.891 -> 0.828, squad-heldout 0.753 ->
+# 0.450, BBC 0.667 -> 0.571, eval-scale 0.994 -> 0.983 (4 layers no better). So every excerpt is read by
+# the whole model, and indexing reads each paragraph twice (itself, then its sentences): on the
+# eval-scale corpus 63.7k word pieces against 32.9k for the paragraphs alone (benchmarks/ingest.py).
 EXCERPT_MIN_TOKENS = 0
 
 
