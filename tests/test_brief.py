@@ -718,3 +718,22 @@ def test_a_bare_year_of_history_does_not_date_an_undated_day(embedder: Embedder)
     }
     labels = [c.label for c in _fixture_brief(embedder, docs).section("timeline").claims]
     assert labels and not any("February 1949" in label for label in labels), labels
+
+
+def test_a_name_ending_in_a_number_is_not_found_by_the_number_alone(embedder: Embedder) -> None:
+    # Regression (BBC broadband cluster): the tagger read "Xbox 2" as a person, its "surname" 2 matched
+    # "2,000" in other reports, and Xbox 2 became the third actor, its role a sentence that never named it.
+    docs = {
+        "a.txt": [
+            "The first of the next generation of games consoles, Xbox 2, is set to launch later this year.",
+            "Broadband firm BT said 2 million homes signed up for faster lines this year.",
+        ],
+        "b.txt": ["A survey of 2,000 broadband users by BT found that 2 in 10 were unhappy with their provider."],
+        "c.txt": ["BT said 2 new services would reach 2,000 exchanges in the UK by the summer."],
+    }
+    brief = _fixture_brief(embedder, docs)
+    roles = {c.label: c.text for c in brief.section("who").claims}
+    assert all(name in text or name.split()[-1] in text for name, text in roles.items()), roles
+    if "Xbox 2" in brief.actors:  # named in one report: it comes after BT, named in three
+        assert brief.actors.index("Xbox 2") > brief.actors.index("BT")
+        assert "Xbox 2" not in roles or "Xbox 2" in roles["Xbox 2"]

@@ -152,9 +152,16 @@ def _rank(actor: Actor) -> tuple[float, int, str]:
     return (-weight, -actor.paragraphs, actor.name)
 
 
+def short_name(name: str) -> str:
+    """The last word of a name, by which a text names it again ("Blair"); the whole name when that word is
+    a number ("Xbox 2" is not named by every "2")."""
+    last = name.split()[-1] if name.split() else name
+    return last if re.search(r"[^\W\d_]", last) else name
+
+
 def speaks(text: str, actor: str) -> bool:
     """The actor is the one speaking in this sentence ("..., Alun Michael has said", "said Mr Dodd")."""
-    surname = re.escape(actor.split()[-1])
+    surname = re.escape(short_name(actor))
     return bool(
         re.search(rf"\b{surname}\b(?:\s+\S+){{0,2}}?\s+{vocab.REPORTING}", text)
         or re.search(rf"\b{surname}\b,[^,.;:]{{1,80}},\s+{vocab.REPORTING}", text)  # "Dodd, the hunt's spokesman, said"
@@ -170,11 +177,11 @@ def mentions(pool: Pool, found: list[Actor]) -> list[set[str]]:
     """
     named: list[set[str]] = [set() for _ in pool.candidates]
     # A surname two people share ("Tony Blair", "Ian Blair") names neither: only the full name counts.
-    surnames = Counter(a.name.split()[-1] for a in found if a.label == "PERSON" and " " in a.name)
+    surnames = Counter(short_name(a.name) for a in found if a.label == "PERSON" and " " in a.name)
     for actor in found:
         rows = set(actor.mentions)
         variants = _variants(actor.name, actor.label)
-        if surnames[actor.name.split()[-1]] > 1:
+        if surnames[short_name(actor.name)] > 1:
             variants = (actor.name,)
         pattern = re.compile("|".join(rf"\b{re.escape(v)}\b" for v in variants))
         for i, c in enumerate(pool.candidates):
@@ -225,8 +232,8 @@ def who(pool: Pool, selection: Selection, found: list[Actor]) -> list[tuple[int,
 
 def _variants(name: str, label: str) -> tuple[str, ...]:
     """How a text may name the actor: in full, or a person by surname ("Khodorkovsky")."""
-    words = name.split()
-    return (name, words[-1]) if len(words) > 1 and label == "PERSON" else (name,)
+    short = short_name(name)
+    return (name, short) if short != name and label == "PERSON" else (name,)
 
 
 def _first_mention(text: str, variants: tuple[str, ...]) -> int | None:

@@ -9,12 +9,12 @@ from assistant.brief import vocabulary as vocab
 from assistant.brief.candidates import Pool
 from assistant.brief.dispute import Conflict, Group
 from assistant.brief.numeric import figures_in
-from assistant.brief.sections import speaks
+from assistant.brief.sections import short_name, speaks
 from index.text import sentence_spans, terms
 
 
 def _named(text: str, names: set[str]) -> set[str]:
-    return {n for n in names if re.search(rf"\b{re.escape(n.split()[-1])}\b", text)}
+    return {n for n in names if re.search(rf"\b{re.escape(short_name(n))}\b", text)}
 
 
 def _deniers(text: str, names: set[str], people: frozenset[str] = frozenset()) -> set[str]:
@@ -63,7 +63,7 @@ def _subject_before(
 
 
 def _mentions(text: str, name: str) -> list[re.Match[str]]:
-    return list(re.finditer(rf"\b{re.escape(name.split()[-1])}\b", text))
+    return list(re.finditer(rf"\b{re.escape(short_name(name))}\b", text))
 
 
 def denials(
@@ -131,7 +131,7 @@ def _attributed(text: str, names: set[str]) -> set[str]:
 
 def _stem_named(text: str, name: str) -> bool:
     """The text names the actor, in any form of the word ("Tory" for "Tories")."""
-    stem = terms(name.split()[-1])[-1:]
+    stem = terms(short_name(name))[-1:]
     return bool(stem) and stem[0] in terms(text)
 
 
@@ -279,11 +279,11 @@ def _doing(
     """Candidates of other documents that name the actor a few words before the verb, unnegated. The actor
     is matched by the stem of its name, so that "Tory plans" names the Tories."""
     doc = pool.candidates[j].paragraph.doc_id
-    (actor_stem,) = terms(actor.split()[-1])[-1:] or [actor.lower()]
+    (actor_stem,) = terms(short_name(actor))[-1:] or [actor.lower()]
     for i, text in enumerate(texts):
         if pool.candidates[i].paragraph.doc_id == doc:
             continue
-        if not any(terms(n.split()[-1])[-1:] == [actor_stem] for n in names[i]):
+        if not any(terms(short_name(n))[-1:] == [actor_stem] for n in names[i]):
             continue
         if any(terms(m.group("verb"))[:1] == [stem] for m in vocab.NEGATED_ACT.finditer(text)):
             continue
