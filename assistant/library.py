@@ -133,7 +133,14 @@ class Library:
             return AheadEmbedder(self.embedder(), ahead or {}, self._progress_chars, notice, lambda: current[0])
 
         report = ingest(
-            paths, self.store, model, tracked, root, embedded=embedded, max_text_chars=self.settings.max_text_chars
+            paths,
+            self.store,
+            model,
+            tracked,
+            root,
+            embedded=embedded,
+            max_text_chars=self.settings.max_text_chars,
+            excerpt_min_tokens=self.settings.excerpt_min_tokens,
         )
         if report.added or report.updated or report.removed:
             # The keyword index follows the changed documents now, so the next question does not wait for it.

@@ -75,6 +75,20 @@ class Settings(BaseSettings):
         le=64,
         description="Encoder batches run side by side when indexing (threads); the default is the CPU cores, up to 4.",
     )
+    # Every excerpt embedded (0) against excerpts of paragraphs under 64 word pieces sharing its vector,
+    # benchmarks/excerpt_vectors.py (2026-12-02): recall@5 seeds 0.984 -> 0.984 (pieces -22%), squad-heldout
+    # 0.923 -> 0.928 (-1%), synthetic eval-scale 1.000 -> 1.000 (-30%: none of its paragraphs reaches 64,
+    # so none of its excerpts is embedded), BBC Kilroy (21 written questions) 0.905 -> 0.857 (-5%), 100 BBC
+    # tech articles (400 drafted questions) 0.993 -> 0.990 (-6%); and the answerer's sentence vectors for
+    # shared excerpts are embedded at ask time (~15 ms on paragraphs not quoted before, benchmarks/scale.py
+    # at 31k paragraphs). Both BBC sets lost a little for a ~5% saving: 0, every excerpt embedded.
+    excerpt_min_tokens: int = Field(
+        0,
+        ge=0,
+        description="Paragraphs under this many word pieces keep their excerpts but not excerpt vectors of "
+        "their own (0: every excerpt embedded). Faster indexing of short paragraphs; applies to files "
+        "indexed after it is set.",
+    )
     encoder_cache: Path | None = Field(
         None, description="Folder for the encoder's ONNX export (built once); unset means <data_dir>/models."
     )

@@ -1,12 +1,15 @@
 """Which excerpts need vectors of their own: encoder work against recall@5 on both committed eval corpora.
 
 Run: .venv/bin/python benchmarks/excerpt_vectors.py [--thresholds 0 48 64 96 inf no-list] [--suite ...]
+Suites: seeds, squad-heldout, eval-scale, bbc (six Kilroy articles, 27 written questions), bbc-drafted
+(100 BBC tech articles in no brief cluster, ~500 questions drafted from their sentences by evals/draft.py;
+drafted questions echo their sentence's words, so they test sentence-level matching hardest).
 For each corpus (evals/suites.toml's seeds and squad-heldout, and the synthetic eval-scale corpus of
 benchmarks/eval_scale.py, which no threshold was chosen on) and each option, index into a fresh store
 with the real default encoder and run the eval (evals/run.py, extractive answerer):
   T = 0      every excerpt embedded (the layout before this benchmark);
-  T = n      excerpts of paragraphs under n word pieces share their paragraph's vector (index/ingest.py
-             EXCERPT_MIN_TOKENS), the rest are embedded;
+  T = n      excerpts of paragraphs under n word pieces share their paragraph's vector
+             (BRIEFING_EXCERPT_MIN_TOKENS), the rest are embedded;
   T = inf    no excerpt embedded: every excerpt carries its paragraph's vector;
   no-list    T = inf, and retrieval leaves out the excerpt kNN list (what embedding excerpts only at
              question time, for the top passages, would leave retrieval with).
@@ -33,7 +36,6 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-import index.ingest  # noqa: E402
 from assistant.library import Library  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from evals.run import run_eval  # noqa: E402
@@ -57,6 +59,26 @@ def suite_paths(name: str, scratch: Path) -> tuple[Path, Path]:
         for article in ARTICLES:
             shutil.copy(SHARED / "data" / "bbc" / article, corpus / article.replace("/", "-"))
         return corpus, REPO / "benchmarks" / "bbc_questions.jsonl"
+    if name == "bbc-drafted":  # 100 BBC tech articles in no cluster, questions drafted from their sentences
+        import shutil
+
+        from evals.draft import corpus_sentences, draft_cases, write_drafts
+        from index.entities import Tagger
+
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        from brief_bbc import CLUSTERS
+        from squad import SHARED
+
+        used = {f for cluster in CLUSTERS for f in cluster.files}
+        articles = [f"tech/{p.name}" for p in sorted((SHARED / "data" / "bbc" / "tech").glob("*.txt"))]
+        articles = [a for a in articles if a not in used][::4][:100]
+        corpus = scratch / "bbc-drafted"
+        corpus.mkdir()
+        for article in articles:
+            shutil.copy(SHARED / "data" / "bbc" / article, corpus / article.replace("/", "-"))
+        questions = scratch / "bbc-drafted.jsonl"
+        write_drafts(questions, draft_cases(corpus_sentences(corpus, Tagger()), 500))
+        return corpus, questions
     if name == "eval-scale":  # synthetic, not developed on: 41 files x 16 short paragraphs (benchmarks/eval_scale.py)
         sys.path.insert(0, str(REPO / "benchmarks"))
         from eval_scale import write_corpus
@@ -87,13 +109,18 @@ class Counting:
 def run_option(
     corpus: Path, questions: Path, threshold: int, listed: bool, embedder: Embedder, counter: Counting, scratch: Path
 ) -> tuple[int, int, float, dict[str, float | None]]:
-    index.ingest.EXCERPT_MIN_TOKENS = threshold
     original = ParagraphStore.nearest_excerpts
     if not listed:
         ParagraphStore.nearest_excerpts = lambda self, *a, **k: []  # type: ignore[method-assign,assignment]
     try:
         data = Path(tempfile.mkdtemp(dir=scratch))
-        settings = Settings(_env_file=None, data_dir=data, corpus_dir=corpus, encoder_cache=scratch / "models")  # type: ignore[call-arg]
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            data_dir=data,
+            corpus_dir=corpus,
+            encoder_cache=scratch / "models",
+            excerpt_min_tokens=threshold,
+        )
         library = Library(settings, "excerpts-bench")
         library._embedder = embedder  # type: ignore[misc]  # one loaded model for every option
         counter.texts = counter.pieces = 0
@@ -101,7 +128,8 @@ def run_option(
         library.index([corpus], root=corpus)
         cpu = time.process_time() - began
         texts, pieces = counter.texts, counter.pieces
-        run = run_eval(settings, questions, corpus, library=library)
+        # Drafted questions (bbc-drafted) are scored as drafted: nobody reviewed them, and nothing is tuned on them.
+        run = run_eval(settings, questions, corpus, library=library, allow_drafts=True)
         return texts, pieces, cpu, run.metrics
     finally:
         ParagraphStore.nearest_excerpts = original  # type: ignore[method-assign]

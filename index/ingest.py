@@ -27,15 +27,11 @@ Embedded = Callable[[int], None]  # paragraphs just embedded (their write queued
 # file's second batch padded its 26-token excerpts to its 52-token paragraphs: 768 texts of 12
 # eval-scale files took 14.6 s one document at a time against 8.7 s at once (fp32, one thread).
 EMBED_GROUP = 512
-# --- issue 11: excerpt vectors only where they help. A paragraph of fewer word pieces than this keeps
-# its excerpts (the answerer quotes them, retrieval lists them) but their rows carry the paragraph's
-# vector, flagged "shared"; the answerer's sentence vectors for them are embedded when a question
-# first quotes from them (index/store.py, ParagraphStore.excerpts). benchmarks/excerpt_vectors.py,
-# every excerpt embedded -> under 64 sharing: recall@5 seeds 0.984 -> 0.984, squad-heldout 0.923 ->
-# 0.928, synthetic eval-scale 0.975 -> 1.000 (pieces -22%/-1%/-29%), but BBC (six articles, 21
-# answerable questions, not developed on) 0.905 -> 0.857 at -5% pieces, and asks ~15 ms slower on
-# paragraphs not quoted before (benchmarks/scale.py, 31k paragraphs). So 0, every excerpt embedded,
-# is the default. Embedding every excerpt of the top passages at question time: 83-582 ms per ask.
+# --- issue 11: excerpt vectors only where they help. With a minimum (Settings.excerpt_min_tokens, where
+# its numbers are), a paragraph of fewer word pieces keeps its excerpts (the answerer quotes them,
+# retrieval lists them) but their rows carry the paragraph's vector, flagged "shared"; the answerer's
+# sentence vectors for them are embedded when a question first quotes from them (index/store.py,
+# ParagraphStore.excerpts). Other ways to embed less, tried and not kept:
 # Late chunking (an excerpt's vector pooled from its paragraph's own pass, the last layer's token
 # vectors over the sentence's word pieces: no second encoder pass; tried 2026-12-02 and not kept):
 # word pieces embedded -61% seeds, -50% squad-heldout, -47% BBC, but recall@5 seeds 0.984 -> 0.922
@@ -53,8 +49,7 @@ EMBED_GROUP = 512
 # the question's 5 nearest excerpts, 6 layers -> 3 layers, seeds 0.891 -> 0.828, squad-heldout 0.753 ->
 # 0.450, BBC 0.667 -> 0.571, eval-scale 0.994 -> 0.983 (4 layers no better). So every excerpt is read by
 # the whole model, and indexing reads each paragraph twice (itself, then its sentences): on the
-# eval-scale corpus 63.7k word pieces against 32.9k for the paragraphs alone (benchmarks/ingest.py).
-EXCERPT_MIN_TOKENS = 0
+# eval-scale corpus 46.9k distinct word pieces against 32.9k for the paragraphs alone (benchmarks/ingest.py).
 
 
 def ingest(
@@ -65,11 +60,13 @@ def ingest(
     root: str | Path | None = None,
     embedded: Embedded | None = None,
     max_text_chars: int | None = None,
+    excerpt_min_tokens: int = 0,
 ) -> IngestReport:
     """Bring the store in line with the files: add new, replace changed, skip unchanged, drop deleted.
 
     A file that fails to load is reported and its indexed version, if any, is kept. `embedder`
     is called only when something needs embedding, so an unchanged corpus costs no model load.
+    Excerpts of paragraphs under excerpt_min_tokens word pieces share their paragraph's vector.
     """
     began = time.perf_counter()
     # A store written by an older version cannot be read by this one: it is re-indexed whole.
@@ -102,7 +99,7 @@ def ingest(
         nonlocal rows
         texts = [_embedding_text(p.heading, p.text) for _, _, ps, _ in waiting for p in ps]
         row_of = {p.id: i for i, p in enumerate(p for _, _, ps, _ in waiting for p in ps)}
-        short = {p.id for _, _, ps, _ in waiting for p in ps if _short(model, p.text)}
+        short = {p.id for _, _, ps, _ in waiting for p in ps if _short(model, p.text, excerpt_min_tokens)}
         # An excerpt of a short paragraph takes its paragraph's vector (row of `texts`); others get their own.
         excerpt_row = []
         for _, _, _, es in waiting:
@@ -237,9 +234,9 @@ def _embed(model: Embedder, texts: list[str], stored: dict[str, np.ndarray]) -> 
     return np.stack([stored[t] if t in stored else made[t] for t in texts])
 
 
-def _short(model: Embedder, text: str) -> bool:
-    """A paragraph too short for its sentences' own vectors to add to its vector (EXCERPT_MIN_TOKENS)."""
-    return EXCERPT_MIN_TOKENS > 0 and model.count_tokens(text) < EXCERPT_MIN_TOKENS
+def _short(model: Embedder, text: str, minimum: int) -> bool:
+    """A paragraph too short for its sentences' own vectors to add to its vector (Settings.excerpt_min_tokens)."""
+    return minimum > 0 and model.count_tokens(text) < minimum
 
 
 def _embedding_text(heading: str, text: str) -> str:

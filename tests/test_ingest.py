@@ -17,7 +17,6 @@ from fpdf import FPDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-import index.ingest
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
@@ -530,9 +529,10 @@ LONG = (
 
 
 def test_with_a_minimum_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the_answerer_gets_their_own(
-    library: Library, tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, embedder: Embedder
 ) -> None:
-    monkeypatch.setattr(index.ingest, "EXCERPT_MIN_TOKENS", 64)
+    library = Library(make_settings(tmp_path / "data", excerpt_min_tokens=64))
+    library._embedder = embedder  # type: ignore[misc]
     folder = tmp_path / "mixed"
     folder.mkdir()
     short = "The ferry leaves every hour. Tickets cost four pounds."
@@ -703,14 +703,15 @@ def test_a_write_runs_while_the_next_texts_are_embedded_and_all_have_landed_when
     overlapped: list[bool] = []
 
     def at_step(step: str) -> None:
-        # The first write waits, on its own thread, for the encoder to start on the next texts; a write
-        # made on the ingesting thread would wait in vain (and the test fail after the timeout).
+        # The first write is queued after the first embed call and waits, on its own thread, for the
+        # second; a write made on the ingesting thread would wait in vain (and the test fail after the
+        # timeout). Counting from the first call, not from when the write got here: a write thread that
+        # starts late finds the second call made already, which is the overlap all the same.
         if step == "text" and not overlapped:
-            calls = model.calls
             deadline = time.monotonic() + 20
-            while model.calls == calls and time.monotonic() < deadline:
+            while model.calls < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
-            overlapped.append(model.calls > calls)
+            overlapped.append(model.calls >= 2)
 
     store.checkpoint = at_step
     report = ingest([corpus], store, lambda: model)  # type: ignore[arg-type,return-value]
