@@ -91,7 +91,7 @@ class EmbeddedDocument:
     vectors: Any  # numpy float32 array, one row per paragraph
     excerpts: tuple[Excerpt, ...] = ()
     excerpt_vectors: Any = None  # one row per excerpt
-    # Per excerpt: True when its row carries its paragraph's vector, not its own (index/ingest.py EXCERPT_MIN_TOKENS).
+    # Per excerpt: True when its row carries its paragraph's vector, not its own (Settings.excerpt_min_tokens).
     shared: tuple[bool, ...] = ()
 
 

@@ -123,15 +123,30 @@ def record_from(doc_id: str, meta: Any) -> Record:
     return Record(summary, str(meta.get("generation", "")), str(meta.get("pending", "")))
 
 
+# --- issue 11: an excerpt row holds no text of its own --------------------------------------
+# An excerpt is its paragraph's text[start:end] (index/ingest.py), so its row keeps the offsets and
+# the paragraph row keeps the text. Chroma indexes every row's document for full-text search, which
+# nothing here uses (BM25 is index/keyword.py): the eval-scale corpus's 1,968 excerpt rows took 1.50 s
+# to add with their text, 0.93-0.98 s without, and 0.1 s less again without a "shared": 0 field
+# (2 cores, 2026-12-02). Rows written before this carry their text; it is read from the paragraph too.
+
+
 def excerpt_metadata(excerpt: Excerpt, generation: str, shared: bool) -> dict[str, str | int]:
-    return {
+    metadata: dict[str, str | int] = {
         "paragraph_id": excerpt.paragraph_id,
         "doc_id": excerpt.doc_id,
         "start": excerpt.start,
         "end": excerpt.end,
         "generation": generation,
-        "shared": int(shared),  # 1: the row's vector is its paragraph's (index/ingest.py EXCERPT_MIN_TOKENS)
     }
+    if shared:  # the row's vector is its paragraph's (Settings.excerpt_min_tokens); absent: its own
+        metadata["shared"] = 1
+    return metadata
+
+
+def excerpt_row_paragraph(excerpt_row: str) -> str:
+    """The paragraph row an excerpt row belongs to: excerpt rows are '<paragraph row>/<n>'."""
+    return excerpt_row.rsplit("/", 1)[0]
 
 
 def paragraph_from(meta: Any, text: str) -> Paragraph:
@@ -148,13 +163,15 @@ def paragraph_from(meta: Any, text: str) -> Paragraph:
     )
 
 
-def excerpt_from(meta: Any, text: str) -> Excerpt:
+def excerpt_from(meta: Any, paragraph_text: str) -> Excerpt:
+    """The excerpt a row describes, its text cut from its paragraph's."""
+    start, end = int(meta["start"]), int(meta["end"])
     return Excerpt(
         paragraph_id=str(meta["paragraph_id"]),
         doc_id=str(meta["doc_id"]),
-        text=text or "",
-        start=int(meta["start"]),
-        end=int(meta["end"]),
+        text=paragraph_text[start:end],
+        start=start,
+        end=end,
     )
 
 

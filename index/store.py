@@ -15,6 +15,7 @@ from index.records import DocumentSummary, Excerpt, Paragraph
 from index.rows import (
     Record,
     excerpt_from,
+    excerpt_row_paragraph,
     is_live,
     optional_text,
     paragraph_from,
@@ -257,12 +258,25 @@ class ParagraphStore(StoreWrites):
     ) -> list[tuple[Excerpt, float]]:
         """The k excerpts nearest the vector, with cosine similarity; only of these documents, if given.
 
-        Without text, the excerpts say only where they are: what ranking needs, read faster.
+        Without text, the excerpts say only where they are (text ""): what ranking needs, read faster.
+        With it, their paragraphs' rows are read for it (excerpt rows hold none: index/rows.py).
         """
+        found = self._search(self._excerpts, vector, k, where, doc_ids, exact, with_text=False)
+        texts = self._paragraph_texts([excerpt_row_paragraph(row) for row, *_ in found]) if with_text else {}
         return [
-            (excerpt_from(meta, text), similarity)
-            for _, meta, text, similarity in self._search(self._excerpts, vector, k, where, doc_ids, exact, with_text)
+            (excerpt_from(meta, texts.get(excerpt_row_paragraph(row), "")), similarity)
+            for row, meta, _, similarity in found
         ]
+
+    def _paragraph_texts(self, rows: Sequence[str]) -> dict[str, str]:
+        """Paragraph row id -> its text, read by id; every excerpt's text is cut from one of these."""
+        wanted = list(dict.fromkeys(rows))
+        if not wanted:
+            return {}
+        page = self._collection.get(ids=wanted, include=["metadatas", "documents"])
+        for row, meta in zip(page["ids"], page["metadatas"], strict=True):
+            self._excerpt_counts[row] = int(meta.get("excerpts", 0))
+        return {row: text or "" for row, text in zip(page["ids"], page["documents"], strict=True)}
 
     def _search(
         self,
@@ -285,19 +299,16 @@ class ParagraphStore(StoreWrites):
     def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
         """The excerpts of these paragraphs with their vectors, in paragraph and reading order."""
         rows = self._row_ids(paragraph_ids)
-        unknown = [row for row in rows if row not in self._excerpt_counts]
-        if unknown:  # paragraphs never read in this process: their excerpt counts ride on their rows
-            page = self._collection.get(ids=unknown, include=["metadatas"])
-            for row, meta in zip(page["ids"], page["metadatas"], strict=True):
-                self._excerpt_counts[row] = int(meta.get("excerpts", 0))
+        # The paragraphs' own rows: their text, and their excerpt counts (ride on their metadata).
+        texts = self._paragraph_texts(list(rows))
         ids = [f"{row}/{i}" for row in rows for i in range(self._excerpt_counts.get(row, 0))]
         if not ids:
             return []
         # By id, not with a where filter: a filtered get grows with the collection (15-18 ms at 100k rows).
-        page = self._excerpts.get(ids=ids, include=["metadatas", "documents", "embeddings"])
+        page = self._excerpts.get(ids=ids, include=["metadatas", "embeddings"])
         found = [
-            (excerpt_from(meta, text), np.asarray(vector, dtype=np.float32))
-            for meta, text, vector in zip(page["metadatas"], page["documents"], page["embeddings"], strict=True)
+            (excerpt_from(meta, texts.get(excerpt_row_paragraph(row), "")), np.asarray(vector, dtype=np.float32))
+            for row, meta, vector in zip(page["ids"], page["metadatas"], page["embeddings"], strict=True)
         ]
         shared = [i for i, meta in enumerate(page["metadatas"]) if meta.get("shared")]
         if shared and self.sentence_encoder is not None:

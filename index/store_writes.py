@@ -91,10 +91,11 @@ class StoreWrites:
             (paragraph_from(meta, text), np.asarray(vector, dtype=np.float32))
             for meta, text, vector in zip(rows["metadatas"], rows["documents"], rows["embeddings"], strict=True)
         ]
-        rows = self._excerpts.get(where=where, include=include)
+        texts = {p.id: p.text for p, _ in paragraphs}
+        rows = self._excerpts.get(where=where, include=["metadatas", "embeddings"])
         excerpts = [
-            (excerpt_from(meta, text), np.asarray(vector, dtype=np.float32))
-            for meta, text, vector in zip(rows["metadatas"], rows["documents"], rows["embeddings"], strict=True)
+            (excerpt_from(meta, texts.get(str(meta["paragraph_id"]), "")), np.asarray(vector, dtype=np.float32))
+            for meta, vector in zip(rows["metadatas"], rows["embeddings"], strict=True)
             if not meta.get("shared")
         ]
         return paragraphs, excerpts
@@ -138,7 +139,6 @@ class StoreWrites:
             ]
         )
         ids: list[str] = []
-        texts: list[str] = []
         metadatas: list[dict[str, Any]] = []
         numbered: dict[str, int] = {}
         for item in batch:
@@ -146,10 +146,10 @@ class StoreWrites:
                 n = numbered.get(e.paragraph_id, 0)
                 numbered[e.paragraph_id] = n + 1
                 ids.append(f"{row_id(e.paragraph_id, generation)}/{n}")
-                texts.append(e.text)
                 metadatas.append(excerpt_metadata(e, generation, bool(item.shared and item.shared[j])))
         vectors = [item.excerpt_vectors for item in batch if item.excerpts]
-        self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, texts, metadatas)
+        # No text: an excerpt is its paragraph's text[start:end], read from the paragraph row (EXCERPT_TEXT).
+        self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, None, metadatas)
         ids, texts, metadatas = [], [], []
         for item in batch:
             paragraphs = item.paragraphs
@@ -182,7 +182,7 @@ class StoreWrites:
         step: str,
         ids: list[str],
         vectors: np.ndarray | None,
-        texts: list[str],
+        texts: list[str] | None,
         metadatas: list[dict[str, Any]],
     ) -> None:
         for begin in range(0, len(ids), self._batch):
@@ -192,7 +192,7 @@ class StoreWrites:
             collection.add(
                 ids=ids[begin:end],
                 embeddings=vectors[begin:end].tolist(),
-                documents=texts[begin:end],
+                documents=None if texts is None else texts[begin:end],
                 metadatas=metadatas[begin:end],
             )
 

@@ -545,7 +545,7 @@ def test_with_a_minimum_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the
     rows = library.store._excerpts.get(include=["metadatas", "embeddings"])
     by_paragraph: dict[str, list[tuple[int, np.ndarray]]] = {}
     for meta, vector in zip(rows["metadatas"], rows["embeddings"], strict=True):
-        by_paragraph.setdefault(meta["paragraph_id"], []).append((int(meta["shared"]), np.asarray(vector)))
+        by_paragraph.setdefault(meta["paragraph_id"], []).append((int(meta.get("shared", 0)), np.asarray(vector)))
     paragraph_vector = embedder.embed([f"Harbour: {short}"])[0]
     assert [flag for flag, _ in by_paragraph[short_id]] == [1, 1]
     assert all(np.allclose(vector, paragraph_vector, atol=1e-5) for _, vector in by_paragraph[short_id])
@@ -555,11 +555,29 @@ def test_with_a_minimum_a_short_paragraphs_excerpt_rows_carry_its_vector_yet_the
 
 
 def test_by_default_every_excerpt_row_holds_its_own_vector(seeded_library: Library, embedder: Embedder) -> None:
-    rows = seeded_library.store._excerpts.get(include=["metadatas", "documents", "embeddings"], limit=20)
+    rows = seeded_library.store._excerpts.get(include=["metadatas", "embeddings"], limit=20)
+    texts = {p.id: p.text for p in seeded_library.store.paragraphs()}
 
-    assert rows["ids"] and all(meta["shared"] == 0 for meta in rows["metadatas"])
-    own = embedder.embed(list(rows["documents"]))
+    assert rows["ids"] and not any(meta.get("shared") for meta in rows["metadatas"])
+    own = embedder.embed([texts[m["paragraph_id"]][m["start"] : m["end"]] for m in rows["metadatas"]])
     assert np.allclose(np.asarray(rows["embeddings"]), own, atol=1e-5)
+
+
+def test_an_excerpt_row_holds_no_text_and_reads_back_cut_from_its_paragraph(seeded_library: Library) -> None:
+    store = seeded_library.store
+    paragraphs = store.paragraphs()[10:13]
+    rows = store._excerpts.get(where={"doc_id": paragraphs[0].doc_id}, include=["documents"])
+
+    assert rows["ids"] and all(text is None for text in rows["documents"])
+    read = store.excerpts([p.id for p in paragraphs])
+    assert read and {e.paragraph_id for e, _ in read} == {p.id for p in paragraphs}
+    for excerpt, _ in read:
+        paragraph = next(p for p in paragraphs if p.id == excerpt.paragraph_id)
+        assert excerpt.text and excerpt.text == paragraph.text[excerpt.start : excerpt.end]
+    vector = next(v for e, v in read)
+    nearest = store.nearest_excerpts(vector, 3)
+    assert nearest[0][0] == read[0][0] and nearest[0][0].text  # with text: cut from the paragraph row
+    assert store.nearest_excerpts(vector, 3, with_text=False)[0][0].text == ""
 
 
 def test_excerpts_are_stored_for_every_paragraph_as_its_quotable_spans(seeded_library: Library) -> None:
