@@ -148,7 +148,7 @@ class StoreWrites:
                 ids.append(f"{row_id(e.paragraph_id, generation)}/{n}")
                 metadatas.append(excerpt_metadata(e, generation, bool(item.shared and item.shared[j])))
         vectors = [item.excerpt_vectors for item in batch if item.excerpts]
-        # No text: an excerpt is its paragraph's text[start:end], read from the paragraph row (EXCERPT_TEXT).
+        # No text: an excerpt is its paragraph's text[start:end], read from the paragraph row (index/rows.py).
         self._add(self._excerpts, "excerpts", ids, np.concatenate(vectors) if vectors else None, None, metadatas)
         ids, texts, metadatas = [], [], []
         for item in batch:
