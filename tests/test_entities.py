@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from index.entities import EXPECTED_META, Tagger
@@ -36,3 +39,20 @@ def test_a_question_comes_back_as_tagged_words(tagger: Tagger) -> None:
     words, _ = tagger.words("Which judge handled the case?")
     assert [w.text for w in words][:2] == ["Which", "judge"]
     assert words[0].tag == "WDT" and words[1].pos == "NOUN"
+
+
+def test_loading_the_pipeline_leaves_torch_unimported_and_still_importable() -> None:
+    # thinc imports torch when it is installed; spaCy's small English pipeline never runs on it (1.2 s).
+    script = (
+        "import sys\n"
+        "from index.entities import Tagger\n"
+        "assert Tagger().entities(['Jensen Huang flew to Beijing.'])[0][0].label == 'PERSON'\n"
+        "assert 'torch' not in sys.modules, 'spaCy imported torch'\n"
+        "import importlib.util\n"
+        "if importlib.util.find_spec('torch') is not None:\n"
+        "    import torch\n"
+        "    assert torch.zeros(1).shape == (1,)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
