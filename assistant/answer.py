@@ -40,6 +40,19 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class ShortAnswer:
+    """The words of a quote that answer a who/which/when/where/how-much question (assistant/short_answer.py)."""
+
+    text: str
+    paragraph_id: str
+    start: int  # character offsets into that paragraph's text
+    end: int
+    claim: int  # the claim (0-based) whose quote holds it
+    in_claim: int  # where it starts in that claim's text
+    label: str  # what the NER model took it for: PERSON, ORG, DATE, MONEY...
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -52,6 +65,7 @@ class Answer:
     notes: tuple[str, ...] = ()  # e.g. "2 unsupported sentences dropped", "LLM unreachable: answered extractively"
     timings_ms: dict[str, float] = field(default_factory=dict)
     understood: str = ""  # a follow-up as it was read with the previous turn (assistant/followup.py); "" if as asked
+    short_answer: ShortAnswer | None = None  # the span that answers, inside claims[short_answer.claim]
 
 
 def compose(

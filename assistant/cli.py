@@ -209,7 +209,7 @@ def ask(
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
-    """The --json schema: question, answer, abstained, citations, passages, timings_ms."""
+    """The --json schema: question, answer, abstained, short_answer, citations, passages, timings_ms."""
     return {
         "question": answer.question,
         "understood": answer.understood or answer.question,  # a follow-up as read with the previous turn
@@ -234,6 +234,17 @@ def answer_json(answer: Answer) -> dict[str, object]:
             }
             for c in answer.citations
         ],
+        # For who/which/when/where/how-much questions: the words of a quote that answer, offsets into its paragraph.
+        "short_answer": None
+        if answer.short_answer is None
+        else {
+            "text": answer.short_answer.text,
+            "paragraph_id": answer.short_answer.paragraph_id,
+            "start": answer.short_answer.start,
+            "end": answer.short_answer.end,
+            "claim": answer.short_answer.claim,
+            "label": answer.short_answer.label,
+        },
         "closest": [p.paragraph.id for p in answer.closest],
         "passages": [
             {
@@ -252,6 +263,8 @@ def answer_json(answer: Answer) -> dict[str, object]:
 
 
 def _print_answer(answer: Answer) -> None:
+    if answer.short_answer is not None:
+        out.print(f"[bold]{escape(answer.short_answer.text)}[/bold]")
     out.print(escape(answer.text))
     for note in answer.notes:
         out.print(f"[dim]note: {escape(note)}[/dim]")

@@ -19,10 +19,12 @@ from assistant.followup import PreviousTurn, needs_previous, resolve
 from assistant.injection import ScreenedExcerpts
 from assistant.notes import NOTES_FILE, Note, Notes, changed_citations
 from assistant.settings import Settings
+from assistant.short_answer import asks_for, with_short_answer
 from assistant.sources import SourceFilter
 from assistant.verify import SupportScorer
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder, open_embedder
+from index.entities import shared_tagger
 from index.ingest import Embedded, Progress, ingest
 from index.load import load_paths
 from index.records import DocumentSummary, IngestReport, Paragraph, Passage
@@ -141,6 +143,8 @@ class Library:
             embedded=embedded,
             max_text_chars=self.settings.max_text_chars,
             excerpt_min_tokens=self.settings.excerpt_min_tokens,
+            # spaCy loads only when something is embedded
+            tag=shared_tagger().entities if self.settings.ingest_entities else None,
         )
         if report.added or report.updated or report.removed:
             # The keyword index follows the changed documents now, so the next question does not wait for it.
@@ -208,7 +212,7 @@ class Library:
     # --- issue 13: suggested questions ----------------------------------------------------------
     @cached_property
     def _suggester(self) -> Suggester:
-        from assistant.suggest import Suggester, shared_tagger
+        from assistant.suggest import Suggester
 
         return Suggester(shared_tagger(), self.settings.data_dir / "suggestions" / f"{self.collection}.json")
 
@@ -273,7 +277,7 @@ class Library:
             answer = self._llm.answer(asked.question, asked.passages, self._support(), asked.extractive)
         else:
             answer = asked.extractive()
-        return asked.finish(answer)
+        return self._short(asked.finish(answer))
 
     def ask_stream(
         self,
@@ -292,7 +296,14 @@ class Library:
         asked = self._retrieve_for(question, k, sources, previous)
         for item in self._llm.stream(asked.question, asked.passages, self._support(), asked.extractive):
             # The verified answer comes last, once the model has finished.
-            yield asked.finish(item) if isinstance(item, Answer) else item
+            yield self._short(asked.finish(item)) if isinstance(item, Answer) else item
+
+    def _short(self, answer: Answer) -> Answer:
+        """With the span that answers a who/which/when/how-much question, from the entities stored at ingest
+        (spaCy loads only for a paragraph stored without them, by an older version)."""
+        if answer.abstained or asks_for(answer.understood or answer.question) is None:
+            return answer
+        return with_short_answer(answer, self.store.paragraph_entities, shared_tagger().entities)
 
     def _mode(self, mode: str | None) -> str:
         mode = mode or self.settings.answer_mode
@@ -338,11 +349,9 @@ class Library:
         """The question as meant after the previous answer: a pronoun or an ellipsis filled in, else as asked."""
         if previous is None or not needs_previous(question):
             return question
-        from assistant.suggest import shared_tagger  # spaCy loads on the first follow-up only
-
         said = previous.claims[0].text if previous.claims and not previous.abstained else ""
         before = previous.understood or previous.question
-        tagger = shared_tagger()
+        tagger = shared_tagger()  # spaCy loads on the first follow-up only
         (answer_entities,) = tagger.entities([said])
         words, question_entities = tagger.words(before)
         asked_as = previous.question if previous.understood else ""

@@ -86,22 +86,49 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.abstained:
         return abstention_html(answer, turn)
     by_number = {c.n: c for c in answer.citations}
-    body = f'<div class="answer">{_linked(answer.text, by_number, turn)}</div>'
+    mark = short_answer_offsets(answer)
+    lead = ""
+    if answer.short_answer is not None and mark is not None:
+        lead = f'<div class="short-answer"><strong>{escape(answer.short_answer.text)}</strong></div>'
+    body = f'{lead}<div class="answer">{_linked(answer.text, by_number, turn, mark)}</div>'
     return body + _notes_html(answer.notes) + sources_html(answer.citations, turn)
 
 
-def _linked(text: str, by_number: dict[int, Citation], turn: int) -> str:
+def short_answer_offsets(answer: Answer) -> tuple[int, int] | None:
+    """Where the short answer stands in answer.text (its claim found there, then the span in it), if it does."""
+    short = answer.short_answer
+    if short is None or short.claim >= len(answer.claims):
+        return None
+    claim = answer.claims[short.claim].text
+    before = sum(len(c.text) for c in answer.claims[: short.claim])
+    at = answer.text.find(claim, before)  # the claims come in order, each followed by its markers
+    if at < 0 or claim[short.in_claim : short.in_claim + len(short.text)] != short.text:
+        return None
+    return at + short.in_claim, at + short.in_claim + len(short.text)
+
+
+def _linked(text: str, by_number: dict[int, Citation], turn: int, mark: tuple[int, int] | None = None) -> str:
     parts: list[str] = []
     cursor = 0
+
+    def plain(begin: int, end: int) -> str:  # text[begin:end] escaped, the short answer in it marked
+        if mark is None or not (begin <= mark[0] and mark[1] <= end):
+            return escape(text[begin:end])
+        return (
+            escape(text[begin : mark[0]])
+            + f'<mark class="short-answer">{escape(text[mark[0] : mark[1]])}</mark>'
+            + escape(text[mark[1] : end])
+        )
+
     for match in MARKER.finditer(text):
         numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
         if not all(n in by_number for n in numbers):
             continue  # a bracketed number quoted from the source itself, not a citation
         sentence = text[cursor : match.start()]
-        parts.append(escape(sentence))
+        parts.append(plain(cursor, match.start()))
         parts.append("".join(_marker_html(by_number[n], turn, sentence) for n in numbers))
         cursor = match.end()
-    parts.append(escape(text[cursor:]))
+    parts.append(plain(cursor, len(text)))
     return "".join(parts)
 
 

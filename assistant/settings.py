@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     encoder_cache: Path | None = Field(
         None, description="Folder for the encoder's ONNX export (built once); unset means <data_dir>/models."
     )
+    # --- issue 9: named entities tagged at ingest, for short answers ---
+    # Eval-scale corpus (656 paragraphs, 2 cores): `briefing index` 6.0 s wall without, 8.6 s with (spaCy's
+    # load and NER on the write thread). Without them, the first who/which/when/how-much question of a
+    # process loads spaCy to tag its quotes: a cold `briefing ask` 1.0-1.3 s -> 1.9-2.1 s.
+    ingest_entities: bool = Field(
+        True,
+        description="Tag each paragraph's named entities when indexing and store them with it, so short "
+        "answers need no NER model at ask time; applies to files indexed after it is set.",
+    )
 
     # --- issue 13: suggested questions ---
     # Counts, not thresholds: how many questions a page shows, and how many the answerer may check for them.

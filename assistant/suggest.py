@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Answer
-from index.entities import Tagger
+from index.entities import Tagger, shared_tagger
 from index.records import Entity, Paragraph
 from index.text import sentence_spans
 
@@ -26,11 +26,7 @@ MIN_NEW_WORDS = 6
 MAX_DOCUMENTS = 40  # documents read per notebook, spread evenly over it: tagging is ~5 ms a sentence
 
 
-_TAGGER = Tagger()  # one spaCy pipeline per process, loaded on first use, shared by every notebook
-
-
-def shared_tagger() -> Tagger:
-    return _TAGGER
+__all__ = ["shared_tagger"]  # the process's one tagger (index/entities.py), imported from here by older callers
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,14 @@ class Tagger:
         return [(_words(doc), _entities(doc)) for doc in self.nlp.pipe(texts, batch_size=BATCH)]
 
 
+_SHARED = Tagger()  # one spaCy pipeline per process, loaded on first use
+
+
+def shared_tagger() -> Tagger:
+    """The process's tagger: ingest, short answers, suggestions and follow-ups share its one loaded model."""
+    return _SHARED
+
+
 def _words(doc: Any) -> tuple[Word, ...]:
     return tuple(
         Word(t.text, t.pos_, t.tag_, t.idx, t.idx + len(t.text), t.ent_type_ or "") for t in doc if not t.is_space

@@ -93,6 +93,8 @@ class EmbeddedDocument:
     excerpt_vectors: Any = None  # one row per excerpt
     # Per excerpt: True when its row carries its paragraph's vector, not its own (Settings.excerpt_min_tokens).
     shared: tuple[bool, ...] = ()
+    # Per paragraph: its named entities, offsets into its text; None when not tagged (its row stores none).
+    entities: tuple[tuple[Entity, ...], ...] | None = None
 
 
 @dataclass(frozen=True)

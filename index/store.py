@@ -11,9 +11,10 @@ import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
-from index.records import DocumentSummary, Excerpt, Paragraph
+from index.records import DocumentSummary, Entity, Excerpt, Paragraph
 from index.rows import (
     Record,
+    entities_from,
     excerpt_from,
     excerpt_row_paragraph,
     is_live,
@@ -209,6 +210,17 @@ class ParagraphStore(StoreWrites):
             self._excerpt_counts[row] = int(meta.get("excerpts", 0))
             found[rows[row]] = paragraph_from(meta, text)
         return [found[pid] for pid in paragraph_ids if pid in found]
+
+    def paragraph_entities(self, paragraph_ids: Sequence[str]) -> dict[str, tuple[Entity, ...] | None]:
+        """Paragraph id -> its named entities as tagged at ingest (None: its row was written without them)."""
+        rows = self._row_ids(paragraph_ids)
+        if not rows:
+            return {}
+        page = self._collection.get(ids=list(rows), include=["metadatas", "documents"])
+        return {
+            rows[row]: entities_from(meta, text or "")
+            for row, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True)
+        }
 
     def node_rows(self, paragraph_ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], str]]:
         """Paragraph id -> its stored (metadata, text), as llama-index's metadata_dict_to_node reads them."""

@@ -21,7 +21,9 @@ import numpy as np
 from index.layout import node_metadata
 from index.records import Document, EmbeddedDocument, Excerpt, Paragraph
 from index.rows import (
+    ENTITIES_FIELD,
     Record,
+    entities_field,
     excerpt_from,
     excerpt_metadata,
     paragraph_from,
@@ -158,16 +160,16 @@ class StoreWrites:
                 following = paragraphs[i + 1].id if i + 1 < len(paragraphs) else None
                 ids.append(row_id(p.id, generation))
                 texts.append(p.text)
-                metadatas.append(
-                    node_metadata(item.document, p, previous, following)
-                    | {
-                        "paragraph_id": p.id,
-                        "start": p.start,
-                        "end": p.end,
-                        "generation": generation,
-                        "excerpts": numbered.get(p.id, 0),
-                    }
-                )
+                metadata = node_metadata(item.document, p, previous, following) | {
+                    "paragraph_id": p.id,
+                    "start": p.start,
+                    "end": p.end,
+                    "generation": generation,
+                    "excerpts": numbered.get(p.id, 0),
+                }
+                if item.entities is not None:
+                    metadata[ENTITIES_FIELD] = entities_field(item.entities[i])
+                metadatas.append(metadata)
         self._add(self._collection, "paragraphs", ids, np.concatenate([i.vectors for i in batch]), texts, metadatas)
         self.checkpoint("switch")
         switched = [Record(summary_of(i.document, len(i.paragraphs)), generation, generation) for i in batch]
@@ -307,3 +309,5 @@ def _check(item: EmbeddedDocument) -> None:
     if item.excerpts and (item.excerpt_vectors is None or len(item.excerpts) != len(item.excerpt_vectors)):
         count = "no" if item.excerpt_vectors is None else len(item.excerpt_vectors)
         raise StoreError(f"{doc_id}: {len(item.excerpts)} excerpts but {count} vectors")
+    if item.entities is not None and len(item.entities) != len(item.paragraphs):
+        raise StoreError(f"{doc_id}: {len(item.paragraphs)} paragraphs but entities for {len(item.entities)}")

@@ -152,6 +152,7 @@ def test_ask_json_has_exactly_the_documented_keys(h200_json: dict[str, object]) 
         "notes",
         "claims",
         "citations",
+        "short_answer",
         "closest",
         "passages",
         "timings_ms",
@@ -187,6 +188,16 @@ def test_ask_json_answers_the_h200_question_with_a_citation_holding_h200(h200_js
     assert isinstance(claims, list)
     for claim in claims:
         assert all(claim["text"] in by_n[n] for n in claim["citations"])
+
+
+def test_ask_json_gives_the_short_answer_with_its_offsets_in_the_cited_paragraph(h200_json: dict[str, object]) -> None:
+    short = h200_json["short_answer"]
+    assert isinstance(short, dict)
+    assert set(short) == {"text", "paragraph_id", "start", "end", "claim", "label"}
+    assert "H200" in short["text"]
+    cited = next(c for c in h200_json["citations"] if c["paragraph_id"] == short["paragraph_id"])  # type: ignore[union-attr]
+    assert cited["text"][short["start"] : short["end"]] == short["text"]
+    assert short["text"] in h200_json["claims"][short["claim"]]["text"]  # type: ignore[index]
 
 
 def test_ask_json_ranks_its_passages_from_one(h200_json: dict[str, object]) -> None:

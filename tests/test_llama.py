@@ -16,7 +16,7 @@ from index.embed import Embedder
 from index.llama import EncoderEmbedding, HybridRetriever, vector_store
 
 FACT = "Which graphics processor did Washington approve for sale to Chinese companies?"
-OURS = ("paragraph_id", "start", "end", "generation", "excerpts")  # keys beside llama-index's, for our own reads
+OURS = ("paragraph_id", "start", "end", "generation", "excerpts", "entities")  # keys beside llama-index's, ours
 
 
 def test_every_stored_paragraph_is_exactly_what_node_to_metadata_dict_writes(seeded_library: Library) -> None:
