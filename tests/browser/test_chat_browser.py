@@ -64,6 +64,20 @@ def test_clicking_a_citation_marker_shows_the_cited_paragraph_highlighted_in_its
     page.screenshot(path=str(screenshots / "chat-citation.png"))
 
 
+def test_a_who_question_shows_its_short_answer_in_bold_and_marked_inside_the_quote(
+    page: Page, seeded_app: str, screenshots: Path
+) -> None:
+    page.goto(seeded_app)
+
+    ask(page, "Who was the Nvidia boss in Beijing?")
+
+    assert page.locator("#chat .short-answer strong").last.inner_text() == "Jensen Huang"
+    # The chat's sanitizer keeps the mark and its class: the name is highlighted inside the quote.
+    assert page.locator("#chat mark.short-answer").last.inner_text() == "Jensen Huang"
+    assert "was himself in Beijing" in page.locator("#chat .answer").last.inner_text()
+    page.screenshot(path=str(screenshots / "chat-short-answer.png"))
+
+
 def test_clicking_a_listed_source_opens_the_viewer_too(page: Page, seeded_app: str) -> None:
     page.goto(seeded_app)
     ask(page, QUESTION)
