@@ -138,6 +138,8 @@ class ResultRow(BaseModel):
     retrieved_relevant: tuple[bool, ...] = ()
     relevant_in_collection: int = 0
     latency_ms: float | None = None
+    asks_span: bool = False
+    short_answer: str | None = None
 
     def outcome(self) -> CaseOutcome | None:
         """The case's outcome as the runner scored it, or None for a row without the scoring fields."""
@@ -156,6 +158,8 @@ class ResultRow(BaseModel):
             retrieved_relevant=self.retrieved_relevant,
             relevant_total=self.relevant_in_collection,
             latency_ms=self.latency_ms,
+            asks_span=self.asks_span,
+            short_answer=self.short_answer,
         )
 
 

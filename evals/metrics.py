@@ -24,6 +24,8 @@ METRIC_KEYS = (
     "false_abstention_rate",
     "precision_answered",
     "accuracy_all",
+    "short_answer_given",
+    "short_answer_correct",
     "latency_p50_ms",
     "latency_p95_ms",
     "questions",
@@ -144,6 +146,8 @@ class CaseOutcome:
     relevant_total: int  # paragraphs in the whole collection that contain an evidence snippet
     latency_ms: float  # wall time of answering (retrieval included)
     tags: tuple[str, ...] = ()
+    asks_span: bool = False  # a who/which/when/where/how-much question (assistant/short_answer.py)
+    short_answer: str | None = None  # the span the answer led with, if any
 
 
 def contains_answer(outcome: CaseOutcome) -> bool:
@@ -189,6 +193,12 @@ def failed_checks(outcome: CaseOutcome) -> tuple[str, ...]:
     return tuple(failed)
 
 
+def short_answer_correct(outcome: CaseOutcome) -> bool:
+    """The short answer holds one of the gold aliases (both normalised): "Judge Letitia Clark" holds "Letitia Clark"."""
+    short = f" {normalize(outcome.short_answer or '')} "
+    return any(normalize(alias) and f" {normalize(alias)} " in short for alias in outcome.gold)
+
+
 def compute_metrics(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:
     """Every metric of METRIC_KEYS over the cases; None where a metric has no case to be measured on.
 
@@ -201,6 +211,8 @@ def compute_metrics(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:
     unanswerable = [o for o in outcomes if not o.answerable]
     answered_answerable = [o for o in answerable if not o.abstained]
     answered = [o for o in outcomes if not o.abstained]
+    span_asked = [o for o in answered_answerable if o.asks_span]
+    given = [o for o in span_asked if o.short_answer]
     latencies = [o.latency_ms for o in outcomes]
     metrics: dict[str, float | None] = {
         "recall_at_1": mean(float(hit_at(o.retrieved_relevant, 1)) for o in answerable),
@@ -216,6 +228,9 @@ def compute_metrics(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:
         "false_abstention_rate": mean(float(o.abstained) for o in answerable),
         "precision_answered": mean(float(is_correct(o)) for o in answered),
         "accuracy_all": mean(float(is_correct(o)) for o in outcomes),
+        # Of the answered span-asking questions, the share given a short answer; of those, the share right.
+        "short_answer_given": mean(float(bool(o.short_answer)) for o in span_asked),
+        "short_answer_correct": mean(float(short_answer_correct(o)) for o in given),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "questions": len(outcomes),

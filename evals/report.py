@@ -28,6 +28,8 @@ MEANINGS = {
     "false_abstention_rate": "answerable cases abstained on (lower is better)",
     "precision_answered": "correct among the answered cases",
     "accuracy_all": "correct among all cases (alias given, or rightly abstained)",
+    "short_answer_given": "answered who/which/when/where/how-much cases that lead with a short answer",
+    "short_answer_correct": "short answers that hold a gold alias",
     "latency_p50_ms": "median wall time of one answer, ms",
     "latency_p95_ms": "95th percentile wall time of one answer, ms",
     "questions": "cases in the question file",

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.library import Library
 from assistant.settings import Settings
+from assistant.short_answer import asks_for
 from evals.cases import EvalCase, load_cases
 from evals.gate import BaselineDiff, GateCheck, ResultFile, check_gate, compare, load_result, load_thresholds
 from evals.metrics import (
@@ -178,6 +179,8 @@ def evaluate(
                 relevant_total=relevant_total,
                 latency_ms=round(latency, 1),
                 tags=case.tags,
+                asks_span=asks_for(case.question) is not None,
+                short_answer=answer.short_answer.text if answer.short_answer else None,
             )
         )
     if progress:
@@ -323,6 +326,8 @@ def _row(outcome: CaseOutcome, run: EvalRun) -> dict[str, object]:
         "reciprocal_rank": round(reciprocal_rank(outcome.retrieved_relevant), 4),
         "relevant_in_collection": outcome.relevant_total,
         "latency_ms": outcome.latency_ms,
+        "asks_span": outcome.asks_span,
+        "short_answer": outcome.short_answer,
         **_detail(run.details.get(outcome.id)),
         "failed": list(failed_checks(outcome)),
     }

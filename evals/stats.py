@@ -24,6 +24,7 @@ from evals.metrics import (
     is_correct,
     ndcg_at,
     reciprocal_rank,
+    short_answer_correct,
 )
 
 SEED = 20261201
@@ -75,6 +76,7 @@ def case_values(outcome: CaseOutcome) -> dict[str, float | None]:
     """Each metric's value for one case; None where the metric is not measured on it (as compute_metrics)."""
     answerable = outcome.answerable
     relevance = outcome.retrieved_relevant
+    span_asked = answerable and not outcome.abstained and outcome.asks_span
 
     def when(condition: bool, value: float) -> float | None:
         return value if condition else None
@@ -93,6 +95,8 @@ def case_values(outcome: CaseOutcome) -> dict[str, float | None]:
         "false_abstention_rate": when(answerable, float(outcome.abstained)),
         "precision_answered": when(not outcome.abstained, float(is_correct(outcome))),
         "accuracy_all": float(is_correct(outcome)),
+        "short_answer_given": when(span_asked, float(bool(outcome.short_answer))),
+        "short_answer_correct": when(span_asked and bool(outcome.short_answer), float(short_answer_correct(outcome))),
         "latency_p50_ms": outcome.latency_ms,
         "latency_p95_ms": outcome.latency_ms,
     }

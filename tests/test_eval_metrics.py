@@ -147,6 +147,7 @@ def outcome(
     retrieved: tuple[bool, ...] = (),
     relevant_total: int = 1,
     latency_ms: float = 0.0,
+    short_answer: str | None = None,
 ) -> CaseOutcome:
     return CaseOutcome(
         id=case_id,
@@ -161,18 +162,22 @@ def outcome(
         retrieved_relevant=retrieved,
         relevant_total=relevant_total,
         latency_ms=latency_ms,
+        asks_span=short_answer is not None or case_id == "c",  # C asks for a span and gets none
+        short_answer=short_answer or None,
     )
 
 
 # Five cases worked through by hand below; each line of EXPECTED says how its value comes about.
 A = outcome("a", gold=("Paris",), answer="The capital is Paris [1]. Lyon is not [2].", cited=(T, F),
-            retrieved=(T, F), relevant_total=1, latency_ms=100)  # fmt: skip
+            retrieved=(T, F), relevant_total=1, latency_ms=100, short_answer="the city of Paris")  # fmt: skip
 B = outcome("b", gold=("1961",), answer="The sources do not answer this question.", abstained=True,
             retrieved=(F, F, T), relevant_total=2, latency_ms=200)  # fmt: skip
 C = outcome("c", gold=("Reyes",), answer="Barlow voted no [1].", cited=(T,),
             retrieved=(F, F, F, F, F, T), relevant_total=1, latency_ms=300)  # fmt: skip
 D = outcome("d", answerable=False, answer="The sources do not answer this question.", abstained=True, latency_ms=400)
-E = outcome("e", answerable=False, answer="Probably Dana Holt [1].", cited=(F,), latency_ms=500)
+E = outcome(
+    "e", answerable=False, answer="Probably Dana Holt [1].", cited=(F,), latency_ms=500, short_answer="Dana Holt"
+)
 
 NDCG_B = 0.5 / (1 + 1 / math.log2(3))  # first relevant at rank 3; two relevant in the collection
 NDCG_C = 1 / math.log2(7)  # rank 6; one relevant in the collection
@@ -191,6 +196,8 @@ EXPECTED = {
     "false_abstention_rate": 1 / 3,  # B
     "precision_answered": 1 / 3,  # answered: A (right), C (wrong), E (wrong)
     "accuracy_all": 2 / 5,  # A and D
+    "short_answer_given": 1 / 2,  # of the answered answerable span questions A and C, A leads with one
+    "short_answer_correct": 1.0,  # A's holds "Paris"; E's is not counted (unanswerable)
     "latency_p50_ms": 300.0,
     "latency_p95_ms": 480.0,  # rank 3.8 of 0..4: 400 + 0.8 * 100
     "questions": 5,
