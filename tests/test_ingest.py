@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from assistant.library import Library
 from index.chunk import chunk_document, quote_spans
 from index.embed import Embedder
+from index.entities import Tagger, shared_tagger
 from index.ingest import ingest
 from index.load import load_paths
-from index.records import IngestReport
+from index.records import Entity, IngestReport
 from index.rows import LISTING_FILE
 from index.store import _NAME, SCHEMA, ParagraphStore, StoreError, collection_name
 from index.store_writes import DOCUMENTS_SUFFIX
@@ -360,6 +361,32 @@ def test_a_sidecar_only_edit_rewrites_the_document_with_its_stored_vectors_embed
     assert all(np.array_equal(vector, old_vectors[p.id]) for p, vector in after)
     (small_corpus / "ferry.md").write_text(FERRY + "\nThe café opens at nine.\n", encoding="utf-8")
     assert library.index([small_corpus]).updated == ("ferry.md",) and counting.embedded > before  # new text
+
+
+def test_a_sidecar_only_edit_keeps_the_stored_entities_tagging_nothing(
+    library: Library, small_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tagger = shared_tagger()
+    tagged: list[str] = []
+
+    def counting(texts: list[str]) -> list[tuple[Entity, ...]]:
+        tagged.extend(texts)
+        return Tagger.entities(tagger, texts)
+
+    monkeypatch.setattr(tagger, "entities", counting)
+    table = small_corpus / "metadata.csv"
+    table.write_text("file,title\nferry.md,North pier ferry\n", encoding="utf-8")
+    library.index([small_corpus])
+    first = {p.id for p in library.store.paragraphs("ferry.md")}
+    stored = library.store.paragraph_entities(sorted(first))
+    assert tagged and all(found is not None for found in stored.values())
+    tagged.clear()
+    table.write_text("file,title\nferry.md,North pier ferry timetable\n", encoding="utf-8")
+
+    report = library.index([small_corpus])
+
+    assert report.updated == ("ferry.md",) and tagged == []
+    assert library.store.paragraph_entities(sorted(first)) == stored
 
 
 def test_removing_a_meta_json_gives_the_document_back_its_own_title(library: Library, small_corpus: Path) -> None:
