@@ -355,6 +355,8 @@ def conversation_markdown(conversation: Sequence[Answer], collection: str = "") 
         lines += [f"## {turn}. {answer.question}", ""]
         if answer.understood:
             lines += [f"*Read as:* {answer.understood}", ""]
+        if answer.short_answer is not None:
+            lines += [f"**{answer.short_answer.text}**", ""]
         lines += [answer.text, ""]
         lines += [f"*Note: {note}*" for note in answer.notes]
         if answer.notes:

@@ -11,7 +11,7 @@ import pytest
 from conftest import SEEDS, make_settings
 
 from assistant.library import Library
-from assistant.render_chat import answer_html
+from assistant.render_chat import answer_html, conversation_markdown
 from assistant.short_answer import asks_for, pick_span, with_short_answer
 from index.embed import Embedder
 from index.entities import shared_tagger
@@ -117,6 +117,14 @@ def test_the_chat_shows_the_short_answer_first_and_marks_it_in_the_quote(seeded_
 
     assert html.startswith('<div class="short-answer"><strong>Jensen Huang</strong></div>')
     assert '<mark class="short-answer">Jensen Huang</mark> was himself in Beijing' in html
+
+
+def test_the_exported_conversation_leads_the_answer_with_its_short_answer(seeded_library: Library) -> None:
+    answer = seeded_library.ask("Who was the Nvidia boss in Beijing?")
+
+    markdown = conversation_markdown([answer])
+
+    assert f"## 1. {answer.question}\n\n**Jensen Huang**\n\n{answer.text}\n" in markdown
 
 
 def test_a_why_question_and_an_abstention_have_no_short_answer(seeded_library: Library) -> None:
