@@ -89,6 +89,18 @@ def test_the_span_is_the_entity_or_phrase_that_answers(question: str, sentence: 
     assert sentence[found.start : found.end] == span
 
 
+def test_a_what_question_whose_noun_names_no_kind_of_entity_is_answered_only_by_a_phrase_headed_by_it() -> None:
+    # "what theme": no entity type is a theme, so "Beyoncé" is not the answer; "what company" asks for an ORG.
+    sentence = "Her early music with Beyoncé explored the theme of female empowerment."
+    (entities,) = shared_tagger().entities([sentence])
+
+    assert pick_span("What theme did her early music explore?", sentence, entities) is None
+    company = "The case was brought by Advanced Audio Devices in Texas."
+    (entities,) = shared_tagger().entities([company])
+    found = pick_span("What company brought the case?", company, entities)
+    assert found is not None and found.text == "Advanced Audio Devices"
+
+
 def test_a_sentence_holding_nothing_of_the_kind_asked_gives_no_span() -> None:
     sentence = "The case was dismissed because the filing came too late."
     (entities,) = shared_tagger().entities([sentence])
