@@ -80,7 +80,7 @@ def asks_for(question: str) -> Asks | None:
     return None  # why, how
 
 
-Stored = Callable[[list[str]], dict[str, tuple[Entity, ...] | None]]  # paragraph ids -> entities tagged at ingest
+Stored = Callable[[list[Paragraph]], dict[str, tuple[Entity, ...] | None]]  # paragraph id -> entities from ingest
 Tag = Callable[[list[str]], list[tuple[Entity, ...]]]  # texts -> their entities, for paragraphs stored without
 
 
@@ -106,7 +106,7 @@ def with_short_answer(answer: Answer, stored: Stored, tag: Tag) -> Answer:
             quoted.append((n, paragraph, at))
     if not quoted:
         return answer
-    known = stored(list(dict.fromkeys(p.id for _, p, _ in quoted)))
+    known = stored(list({p.id: p for _, p, _ in quoted}.values()))
     untagged = list(dict.fromkeys(p.text for _, p, _ in quoted if known.get(p.id) is None))
     tagged = dict(zip(untagged, tag(untagged), strict=True)) if untagged else {}
     for n, paragraph, at in quoted:
@@ -231,14 +231,11 @@ _AFTER_WH = re.compile(r"\b(?:which|what)\s+(?P<words>(?:[\w'-]+\s*){1,3})", re.
 def _expected_labels(question: str) -> frozenset[str]:
     """The entity types the noun after "which"/"what" names ("what company brought ..." -> ORG), if any: the
     head of "which X did/was/of ...", else the first of the three words after the question word that names one."""
-    focus = _FOCUS_HEAD.search(question)
     match = _AFTER_WH.search(question)
     if match is None:
         return frozenset()
-    words = match.group("words").split()
-    if focus is not None:
-        words = (focus.group("focus") or focus.group("last") or "").split()[-1:]
-    for word in words:
+    head = _focus_head(question)
+    for word in [head] if head is not None else match.group("words").split():
         stem = terms(word)
         found = frozenset(label for nouns, labels in _KIND_NOUNS if stem and stem[0] in nouns for label in labels)
         if found:
@@ -256,16 +253,20 @@ _WORD = re.compile(r"[A-Za-z0-9][\w'’&.-]*[\w]|[A-Za-z0-9]")
 _ARTICLES = frozenset({"the", "a", "an"})
 
 
+def _focus_head(question: str) -> str | None:
+    """The noun a "which X did/was/of ..." question asks for: the last word of X."""
+    match = _FOCUS_HEAD.search(question)
+    return (match.group("focus") or match.group("last")).split()[-1] if match else None
+
+
 def _headed_by_focus(question: str, sentence: str, entities: Sequence[Entity], asked: set[str]) -> Span | None:
     """For "which embassy did ... reject": a phrase of the sentence ending in "embassy" that names one.
 
     The words before the head that name it are capitalised, hold a digit, or lie in an entity ("the
     Portuguese embassy", "the Kokonor region", "H200 AI chips"); a phrase that only describes ("the fifth
     album") is not a name, and the words the question says already lead nothing ("which Nvidia chip")."""
-    match = _FOCUS_HEAD.search(question)
-    if match is None:
-        return None
-    head = terms((match.group("focus") or match.group("last") or "").split()[-1])
+    focus = _focus_head(question)
+    head = terms(focus) if focus is not None else []
     if not head:
         return None
     words = list(_WORD.finditer(sentence))

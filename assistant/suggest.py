@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answer import Answer
-from index.entities import Tagger, shared_tagger
+from index.entities import Tagger
 from index.records import Entity, Paragraph
 from index.text import sentence_spans
 
@@ -24,9 +24,6 @@ KEY_PARAGRAPHS = 4  # the first paragraphs of a document carry its lede: key sen
 # cite a paragraph naming the subject yet tell nothing (seen on a BBC cluster and on the seeds).
 MIN_NEW_WORDS = 6
 MAX_DOCUMENTS = 40  # documents read per notebook, spread evenly over it: tagging is ~5 ms a sentence
-
-
-__all__ = ["shared_tagger"]  # the process's one tagger (index/entities.py), imported from here by older callers
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ training: the SQuAD 2.0 training articles of ../shared/data/squad2 minus the two
 assistant/short_answer.py were developed on. heldout: evals/squad-heldout (those two articles, every
 question), never looked at while developing. Each question is asked as `briefing ask` would
 (Library.ask, extractive); per kind of question (its question word) it prints the questions answered,
-those given a short answer, and those whose short answer holds one of SQuAD's gold answers (SQuAD's
-normalisation: case, punctuation and articles ignored); and, of those whose quote holds a gold answer, the share
-the span picked holds it too (what the span rules decide, apart from the answerer's choice of sentence); with --show N
+those given a short answer, and those whose short answer holds one of SQuAD's gold answers (as
+`briefing eval` matches them, evals/metrics.py contains_any: case, punctuation and articles ignored); and,
+of those whose quote holds a gold answer, the share the span picked holds it too (what the span rules
+decide, apart from the answerer's choice of sentence); with --show N
 the wrong spans inside right quotes. Not a test.
 """
 
@@ -33,6 +34,7 @@ from assistant.library import Library  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from benchmarks.squad import HELD_OUT, articles, cases  # noqa: E402
 from evals.cases import EvalCase, load_cases  # noqa: E402
+from evals.metrics import contains_any  # noqa: E402
 
 # The kinds the issue names (who, which, when, how much) and the rest of the span-asking ones.
 _KIND = re.compile(r"\b(how much|how many|who|whom|whose|which|when|where|what)\b", re.I)
@@ -45,16 +47,6 @@ def kind_of(question: str) -> str | None:
         return None
     word = match.group(1).lower()
     return "who" if word in ("whom", "whose") else word
-
-
-def normal(text: str) -> str:
-    """SQuAD's own answer normalisation: lower case, no punctuation, no articles, single spaces."""
-    return " ".join(re.sub(r"\b(?:a|an|the)\b", " ", re.sub(r"[^\w\s]", " ", text.lower())).split())
-
-
-def holds_gold(short: str, answers: tuple[str, ...]) -> bool:
-    """The short answer holds a gold answer (SQuAD's, normalised): "Judge Letitia Clark" holds "Letitia Clark"."""
-    return any(normal(a) and f" {normal(a)} " in f" {normal(short)} " for a in answers)
 
 
 def training_cases(per_article: int, seed: int) -> tuple[Path, list[EvalCase]]:
@@ -94,9 +86,9 @@ def measure(name: str, corpus: Path, questions: list[EvalCase], show: int) -> No
         if answer.short_answer is None:
             continue
         given[kind] += 1
-        good = holds_gold(answer.short_answer.text, case.answers)
+        good = contains_any(answer.short_answer.text, case.answers)
         right[kind] += good
-        if holds_gold(answer.claims[answer.short_answer.claim].text, case.answers):
+        if contains_any(answer.claims[answer.short_answer.claim].text, case.answers):
             quoted[kind] += 1
             quoted_right[kind] += good
             if not good:

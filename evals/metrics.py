@@ -195,8 +195,7 @@ def failed_checks(outcome: CaseOutcome) -> tuple[str, ...]:
 
 def short_answer_correct(outcome: CaseOutcome) -> bool:
     """The short answer holds one of the gold aliases (both normalised): "Judge Letitia Clark" holds "Letitia Clark"."""
-    short = f" {normalize(outcome.short_answer or '')} "
-    return any(normalize(alias) and f" {normalize(alias)} " in short for alias in outcome.gold)
+    return contains_any(outcome.short_answer or "", outcome.gold)
 
 
 def compute_metrics(outcomes: Sequence[CaseOutcome]) -> dict[str, float | None]:

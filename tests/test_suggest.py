@@ -9,7 +9,8 @@ from conftest import REPO
 
 from assistant.answer import compose
 from assistant.library import Library
-from assistant.suggest import answerable, draft, shared_tagger
+from assistant.suggest import answerable, draft
+from index.entities import shared_tagger
 from index.records import Paragraph, Passage
 
 SECOND = REPO / "tests" / "fixtures" / "second_corpus" / "docs"
