@@ -205,7 +205,7 @@ def ingest(
                 stored.update((_embedding_text(p.heading, p.text), vector) for p, vector in kept)
                 stored.update((e.text, vector) for e, vector in kept_excerpts)
                 if tag is not None:
-                    tagged = store.paragraph_entities([p.id for p, _ in kept])
+                    tagged = store.paragraph_entities([p for p, _ in kept])
                     known.update((p.text, ents) for p, _ in kept if (ents := tagged.get(p.id)) is not None)
             waiting.append((document, before is None, paragraphs, excerpts))
             if sum(len(p) + len(e) for _, _, p, e in waiting) >= EMBED_GROUP:

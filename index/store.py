@@ -211,15 +211,18 @@ class ParagraphStore(StoreWrites):
             found[rows[row]] = paragraph_from(meta, text)
         return [found[pid] for pid in paragraph_ids if pid in found]
 
-    def paragraph_entities(self, paragraph_ids: Sequence[str]) -> dict[str, tuple[Entity, ...] | None]:
-        """Paragraph id -> its named entities as tagged at ingest (None: its row was written without them)."""
-        rows = self._row_ids(paragraph_ids)
+    def paragraph_entities(self, paragraphs: Sequence[Paragraph]) -> dict[str, tuple[Entity, ...] | None]:
+        """Paragraph id -> its named entities as tagged at ingest (None: its row was written without them).
+
+        The caller holds the paragraphs already, so only their rows' metadata is read (the text is theirs)."""
+        texts = {p.id: p.text for p in paragraphs}
+        rows = self._row_ids(list(texts))
         if not rows:
             return {}
-        page = self._collection.get(ids=list(rows), include=["metadatas", "documents"])
+        page = self._collection.get(ids=list(rows), include=["metadatas"])
         return {
-            rows[row]: entities_from(meta, text or "")
-            for row, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True)
+            rows[row]: entities_from(meta, texts[rows[row]])
+            for row, meta in zip(page["ids"], page["metadatas"], strict=True)
         }
 
     def node_rows(self, paragraph_ids: Sequence[str]) -> dict[str, tuple[dict[str, Any], str]]:

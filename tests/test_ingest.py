@@ -377,8 +377,8 @@ def test_a_sidecar_only_edit_keeps_the_stored_entities_tagging_nothing(
     table = small_corpus / "metadata.csv"
     table.write_text("file,title\nferry.md,North pier ferry\n", encoding="utf-8")
     library.index([small_corpus])
-    first = {p.id for p in library.store.paragraphs("ferry.md")}
-    stored = library.store.paragraph_entities(sorted(first))
+    first = library.store.paragraphs("ferry.md")
+    stored = library.store.paragraph_entities(first)
     assert tagged and all(found is not None for found in stored.values())
     tagged.clear()
     table.write_text("file,title\nferry.md,North pier ferry timetable\n", encoding="utf-8")
@@ -386,7 +386,7 @@ def test_a_sidecar_only_edit_keeps_the_stored_entities_tagging_nothing(
     report = library.index([small_corpus])
 
     assert report.updated == ("ferry.md",) and tagged == []
-    assert library.store.paragraph_entities(sorted(first)) == stored
+    assert library.store.paragraph_entities(library.store.paragraphs("ferry.md")) == stored
 
 
 def test_removing_a_meta_json_gives_the_document_back_its_own_title(library: Library, small_corpus: Path) -> None:

@@ -152,7 +152,7 @@ def test_indexing_stores_each_paragraphs_entities_with_it(seeded_library: Librar
     answer = seeded_library.ask("Who was the Nvidia boss in Beijing?")
     paragraph = answer.citations[0].paragraph
 
-    stored = seeded_library.store.paragraph_entities([paragraph.id])[paragraph.id]
+    stored = seeded_library.store.paragraph_entities([paragraph])[paragraph.id]
 
     assert stored is not None
     assert ("Jensen Huang", "PERSON") in {(e.text, e.label) for e in stored}
@@ -167,7 +167,9 @@ def test_a_paragraph_stored_without_entities_is_tagged_when_a_question_needs_the
         tagged.extend(texts)
         return shared_tagger().entities(texts)
 
-    again = with_short_answer(answer, lambda ids: dict.fromkeys(ids), tag)  # an older row: nothing stored
+    again = with_short_answer(
+        answer, lambda paragraphs: dict.fromkeys(p.id for p in paragraphs), tag
+    )  # an older row: nothing stored
 
     assert tagged == [answer.citations[0].paragraph.text]
     assert again.short_answer == answer.short_answer
@@ -200,5 +202,5 @@ def test_with_ingest_entities_off_nothing_is_stored_and_the_quote_is_tagged_when
     answer = library.ask("Who was the Nvidia boss in Beijing?")
 
     paragraph = answer.citations[0].paragraph
-    assert library.store.paragraph_entities([paragraph.id]) == {paragraph.id: None}
+    assert library.store.paragraph_entities([paragraph]) == {paragraph.id: None}
     assert answer.short_answer is not None and answer.short_answer.text == "Jensen Huang"
