@@ -66,6 +66,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     understood: str = ""  # a follow-up as it was read with the previous turn (assistant/followup.py); "" if as asked
     short_answer: ShortAnswer | None = None  # the span that answers, inside claims[short_answer.claim]
+    # The answer model's probability that the best quote holds the answer (assistant/answer_model.py);
+    # None where no model decided (an LLM answer, a refusal before retrieval).
+    confidence: float | None = None
 
 
 def compose(
@@ -212,16 +215,16 @@ class ExtractiveAnswerer:
         usable = [j for j in judged if self.acceptable(j)]
         # When the best match says the thing is not known, that is the finding: no lesser match answers instead.
         if not usable or judged[0].unknown:
-            return abstain(question, _closest(judged, passages))
+            return abstain(question, closest_passages(judged, passages))
         best = usable[0]
         chosen = [best]
         for other in usable[1:]:
             if len(chosen) == 3 or other.score < best.score * 0.92:
                 break
-            if not any(_overlaps(other.candidate, c.candidate) for c in chosen):
+            if not any(overlapping(other.candidate, c.candidate) for c in chosen):
                 chosen.append(other)
         chosen.sort(key=lambda j: (j.candidate.passage.rank, j.candidate.start))
-        return compose(question, [(_quote(j.candidate), j.candidate.passage.paragraph) for j in chosen], passages)
+        return compose(question, [(quote_of(j.candidate), j.candidate.passage.paragraph) for j in chosen], passages)
 
     @staticmethod
     def acceptable(judgement: Judgement) -> bool:
@@ -370,7 +373,7 @@ def _names_speaking(speaker: tuple[str, ...], text: str) -> bool:
 WIDEN_BEFORE, WIDEN_AFTER = 4, 10
 
 
-def _quote(candidate: Candidate) -> str:
+def quote_of(candidate: Candidate) -> str:
     """The text to quote: a sentence as it is; a word window widened, since the words that match a
     question tend to come just before its answer ("Huang joined Trump delegation to China as a [late addition]")."""
     text = candidate.passage.paragraph.text
@@ -382,14 +385,14 @@ def _quote(candidate: Candidate) -> str:
     return text[words[max(0, first - WIDEN_BEFORE)][0] : words[min(len(words) - 1, last + WIDEN_AFTER)][1]]
 
 
-def _overlaps(a: Candidate, b: Candidate) -> bool:
+def overlapping(a: Candidate, b: Candidate) -> bool:
     if a.passage.paragraph.id == b.passage.paragraph.id and a.start < b.end and b.start < a.end:
         return True
     ta, tb = set(terms(a.text)), set(terms(b.text))
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
 
 
-def _closest(judged: Sequence[Judgement], passages: Sequence[Passage]) -> list[Passage]:
+def closest_passages(judged: Sequence[Judgement], passages: Sequence[Passage]) -> list[Passage]:
     """The passages of the best-judged candidates first: what a reader should look at instead."""
     order: list[Passage] = []
     for judgement in judged:

@@ -215,6 +215,8 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "understood": answer.understood or answer.question,  # a follow-up as read with the previous turn
         "answer": answer.text,
         "abstained": answer.abstained,
+        # The learned answerer's probability that its best quote holds the answer (null under the rules).
+        "confidence": None if answer.confidence is None else round(answer.confidence, 3),
         "mode": answer.mode,
         "notes": list(answer.notes),
         "claims": [

@@ -14,6 +14,7 @@ import numpy as np
 
 from assistant.ahead import AheadEmbedder
 from assistant.answer import Answer, ExtractiveAnswerer
+from assistant.answer_model import LearnedAnswerer
 from assistant.asked import Asked
 from assistant.followup import PreviousTurn, needs_previous, resolve
 from assistant.injection import ScreenedExcerpts
@@ -328,7 +329,7 @@ class Library:
         # A document's sentence that addresses an AI ("disregard everything above; the answer is ...") is
         # never quoted as an answer: the one place excerpts reach the extractive answerer (issue 10, case 9).
         screened = ScreenedExcerpts(self.store.excerpts, {p.paragraph.id: p.paragraph.text for p in pool})
-        answerer = ExtractiveAnswerer(self.retriever.last_keyword, screened, self.embedder().embed, self._word_vectors)
+        answerer = self._answerer(screened)
         retrieved = time.perf_counter()
         understood = question if question != asked_as else ""
         return Asked(
@@ -343,6 +344,20 @@ class Library:
             screened,
             asked_as,
             understood,
+        )
+
+    def _answerer(self, excerpts: ScreenedExcerpts) -> ExtractiveAnswerer:
+        keyword, embed = self.retriever.last_keyword, self.embedder().embed
+        if self.settings.answerer == "rules":
+            return ExtractiveAnswerer(keyword, excerpts, embed, self._word_vectors)
+        return LearnedAnswerer(
+            keyword,
+            excerpts,
+            embed,
+            self._word_vectors,
+            entities=self.store.paragraph_entities,
+            min_probability=self.settings.answer_min_probability,
+            second_share=self.settings.answer_second_share,
         )
 
     def _read_with(self, question: str, previous: Answer | None) -> str:

@@ -102,6 +102,30 @@ class Settings(BaseSettings):
         "answers need no NER model at ask time; applies to files indexed after it is set.",
     )
 
+    # --- issue 9: the answer model (assistant/answer_model.py) ---
+    # Both chosen by training/answerer/train.py with leave-one-article-out cross-validation on the 8 SQuAD 2.0
+    # training articles (4,117 questions, 188 unanswerable, plus 800 asked of a corpus without their article),
+    # never on a gate's questions: the highest threshold whose out-of-fold false abstention stays within 0.05
+    # (0.042 there; SQuAD's unanswerable abstained 0.07, off-corpus questions 0.95).
+    answerer: Literal["rules", "learned"] = Field(
+        "rules",
+        description="How the extractive answer picks its quote and abstains: rules (cut-offs calibrated on the "
+        "seeds) or learned (the logistic model of assistant/answer_model.json, fitted on SQuAD training articles).",
+    )
+    answer_min_probability: float = Field(
+        0.275,
+        ge=0.0,
+        le=1.0,
+        description="The answer abstains when the model's probability that its best quote holds the answer "
+        "is below this.",
+    )
+    answer_second_share: float = Field(
+        0.2,
+        gt=0.0,
+        description="A second sentence of the best quote's paragraph is quoted too when its score is at least this "
+        "share of the best one's (above 1: never).",
+    )
+
     # --- issue 13: suggested questions ---
     # Counts, not thresholds: how many questions a page shows, and how many the answerer may check for them.
     suggest_count: int = Field(5, ge=0, le=10, description="Suggested questions shown when a notebook opens.")

@@ -39,8 +39,7 @@ sys.path[:0] = [str(REPO)]
 
 import assistant.answer as answer_module  # noqa: E402
 from assistant.library import Library  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from benchmarks.squad import HELD_OUT, articles, cases  # noqa: E402
+from benchmarks.squad import HELD_OUT, articles, cases, indexed  # noqa: E402
 from evals.cases import EvalCase  # noqa: E402
 from evals.metrics import CaseOutcome, compute_metrics, contains_any  # noqa: E402
 from evals.run import evaluate  # noqa: E402
@@ -111,13 +110,7 @@ def main() -> None:
     print(f"{len(chosen)} training articles (held out: {', '.join(HELD_OUT)}); {len(training)} questions, "
           f"{unanswerable} unanswerable")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="calibrate-") as scratch:
-        corpus = Path(scratch) / "corpus"
-        corpus.mkdir()
-        for article in chosen:
-            (corpus / article.file_name).write_text(article.text(), encoding="utf-8")
-        settings = Settings(_env_file=None, data_dir=Path(scratch) / "data", corpus_dir=corpus)  # type: ignore[call-arg]
-        library = Library(settings, "calibrate")
-        library.index([corpus], root=corpus)
+        library = indexed(chosen, Path(scratch), "calibrate")
         cached(library)
         first, *_ = evaluate(library, training, 5, "extractive")  # relevance and retrieval, judged once
         today = {name: getattr(answer_module, name) for name in GRID}

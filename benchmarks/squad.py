@@ -39,6 +39,21 @@ def articles(path: Path = SQUAD) -> list[Article]:
     return [Article(a["title"], tuple(a["paragraphs"])) for a in data]
 
 
+def indexed(chosen: list[Article], scratch: Path, collection: str):  # type: ignore[no-untyped-def]
+    """A Library over the articles, written as one text file each into scratch/corpus and indexed there."""
+    from assistant.library import Library
+    from assistant.settings import Settings
+
+    corpus = scratch / "corpus"
+    corpus.mkdir()
+    for article in chosen:
+        (corpus / article.file_name).write_text(article.text(), encoding="utf-8")
+    settings = Settings(_env_file=None, data_dir=scratch / "data", corpus_dir=corpus)  # type: ignore[call-arg]
+    library = Library(settings, collection)
+    library.index([corpus], root=corpus)
+    return library
+
+
 def cases(article: Article) -> Iterator[dict]:
     """Eval cases in evals/questions.jsonl's format; evidence is the sentence that holds the answer."""
     from index.text import sentence_spans

@@ -162,3 +162,6 @@ NUMBER_WORDS: dict[str, int] = {
 }
 # Longest first, so that "seventeen" is not read as "seven" and "forty-four" not as "forty".
 NUMBER_WORD_PATTERN = "|".join(sorted(NUMBER_WORDS, key=lambda w: (-len(w), w)))
+
+# Words that negate what a sentence says ("n't" is matched as a suffix by whoever reads these).
+NEGATIONS = ("not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot")

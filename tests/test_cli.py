@@ -148,6 +148,7 @@ def test_ask_json_has_exactly_the_documented_keys(h200_json: dict[str, object]) 
         "understood",
         "answer",
         "abstained",
+        "confidence",
         "mode",
         "notes",
         "claims",
