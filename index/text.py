@@ -76,7 +76,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     for match in _BOUNDARY.finditer(text, start, end):
         head = text[cursor : match.start()]
         word = _WORD_BEFORE.search(head)
-        if word and match.group().startswith(".") and _is_abbreviation(word.group(1)):
+        if (
+            word
+            and match.group().startswith(".")
+            and _is_abbreviation(word.group(1), _number_follows(text, match.end()))
+        ):
             continue
         spans.append((cursor, match.end()))
         cursor = match.end()
@@ -95,10 +99,21 @@ def word_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[
     return [(m.start(), m.end()) for m in re.finditer(r"\S+", text[:end]) if m.start() >= start]
 
 
-def _is_abbreviation(word: str) -> bool:
+# Abbreviations that number what follows ("Op. 64", "Vol. 2", "pp. 10-12"): no sentence ends on them before a digit.
+_NUMBERING = {"op", "vol", "vols", "pp", "nos", "art", "ch", "sec"}
+
+
+def _is_abbreviation(word: str, before_number: bool = False) -> bool:
     lowered = word.lower().rstrip(".")
     # Single capitals ("J. Smith") and known abbreviations do not end a sentence.
+    if before_number and lowered in _NUMBERING:
+        return True
     return lowered in _ABBREVIATIONS or (len(lowered) == 1 and word[:1].isupper())
+
+
+def _number_follows(text: str, at: int) -> bool:
+    rest = text[at : at + 8].lstrip()
+    return rest[:1].isdigit()
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -33,6 +33,11 @@ def sentences(text: str) -> list[str]:
         ("Growth was 2.5 percent. Inflation fell.", ["Growth was 2.5 percent.", "Inflation fell."]),
         ("It costs $4.5 million. That is a lot.", ["It costs $4.5 million.", "That is a lot."]),
         ("It ranked No. 5 in the list. Few noticed.", ["It ranked No. 5 in the list.", "Few noticed."]),
+        (
+            "The Minute Waltz (Op. 64, No. 1) is short. See Vol. 2 of the set.",
+            ["The Minute Waltz (Op. 64, No. 1) is short.", "See Vol. 2 of the set."],
+        ),
+        ("It was a photo op. Then it rained.", ["It was a photo op.", "Then it rained."]),  # no number after it
         ('He said "we are in the lead." Then he left.', ['He said "we are in the lead."', "Then he left."]),
         ("“We are in the lead.” Bessent said so.", ["“We are in the lead.”", "Bessent said so."]),
         ("Is it late? Yes! (It is.) Done.", ["Is it late?", "Yes!", "(It is.)", "Done."]),
