@@ -25,6 +25,7 @@ from index.rows import (
     row_id,
     write_listing,
 )
+from index.store_search import HNSW_EF_SEARCH, among, exact_nearest, searching_wide
 from index.store_writes import (
     DOCUMENTS_SUFFIX,
     EXCERPTS_SUFFIX,
@@ -33,14 +34,6 @@ from index.store_writes import (
     StoreWrites,
 )
 
-# Candidates Chroma's HNSW graph explores per kNN query (its default is 100). Retrieval asks for 90
-# excerpts and 30 paragraphs, and hnswlib searches max(ef_search, k): at 100 it returned 73-93% of the
-# true 90 nearest excerpts of the synthetic eval-scale corpus (1,968 excerpts, 200 questions; the
-# share changed from one build to the next, so recall@5 over 360 questions moved 0.967-1.000 between
-# identical indexings), at 300 99.4-99.9%, 1.3 -> 1.6 ms a query there. benchmarks/scale.py, 125k
-# paragraphs and 534k excerpts (synthetic vectors): ask p50 35.7 ms at 100, 32.9 ms at 300 (no cost
-# seen), p95 43.1 / 38.4 ms; through a Chroma server p50 44.5 / 39.9 ms.
-HNSW_EF_SEARCH = 300
 SENTENCE_CACHE = 50_000  # sentence vectors made at question time kept per process (~77 MB at most)
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 _LONGEST_SUFFIX = max(len(EXCERPTS_SUFFIX), len(DOCUMENTS_SUFFIX))
@@ -98,11 +91,11 @@ class ParagraphStore(StoreWrites):
     def _open(self) -> None:
         # embedding_function=None: Chroma's default embedder downloads a model; we pass vectors ourselves.
         cosine = {"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}}
-        self._collection = _searching_wide(
+        self._collection = searching_wide(
             self._client.get_or_create_collection(self.name, embedding_function=None, configuration=cosine)
         )
         # Excerpts (sentences, word windows) with their own vectors: what the answerer quotes.
-        self._excerpts = _searching_wide(
+        self._excerpts = searching_wide(
             self._client.get_or_create_collection(
                 f"{self.name}{EXCERPTS_SUFFIX}", embedding_function=None, configuration=cosine
             )
@@ -254,7 +247,7 @@ class ParagraphStore(StoreWrites):
     ) -> list[tuple[Paragraph, float]]:
         """The k paragraphs nearest the vector, with cosine similarity; only of these documents, if given.
 
-        exact: compare the vector with every paragraph of those documents instead (see _exact).
+        exact: compare the vector with every paragraph of those documents instead (index/store_search.py).
         """
         found = []
         for row, meta, text, similarity in self._search(self._collection, vector, k, where, doc_ids, exact):
@@ -308,8 +301,8 @@ class ParagraphStore(StoreWrites):
             return []
         if exact and doc_ids is not None:
             live = self._live()
-            return _exact(collection, vector, k, doc_ids, live)
-        return self._query(collection, vector, k, where if doc_ids is None else _among(doc_ids), with_text)
+            return exact_nearest(collection, vector, k, doc_ids, live)
+        return self._query(collection, vector, k, where if doc_ids is None else among(doc_ids), with_text)
 
     def excerpts(self, paragraph_ids: Sequence[str]) -> list[tuple[Excerpt, np.ndarray]]:
         """The excerpts of these paragraphs with their vectors, in paragraph and reading order."""
@@ -403,43 +396,3 @@ class ParagraphStore(StoreWrites):
             texts = page["documents"] if "documents" in include else [""] * len(ids)
             yield from zip(ids, page["metadatas"], texts, strict=True)
             offset += len(ids)
-
-
-# --- issue 13: the source filter -----------------------------------------------------------
-
-
-def _among(doc_ids: Sequence[str] | None) -> dict[str, Any] | None:
-    """The `where` clause keeping only these documents' rows (None: every row)."""
-    if doc_ids is None:
-        return None
-    ids = sorted(set(doc_ids))
-    return {"doc_id": ids[0]} if len(ids) == 1 else {"doc_id": {"$in": ids}}
-
-
-def _searching_wide(collection: Any) -> Any:
-    """The collection, its kNN set to explore HNSW_EF_SEARCH candidates (a store made before this kept 100)."""
-    configured = (getattr(collection, "configuration_json", None) or {}).get("hnsw") or {}
-    if int(configured.get("ef_search", HNSW_EF_SEARCH)) < HNSW_EF_SEARCH:
-        collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
-    return collection
-
-
-def _exact(
-    collection: Any, vector: np.ndarray, k: int, doc_ids: Sequence[str], live: dict[str, Record]
-) -> list[tuple[str, Any, str, float]]:
-    """(id, metadata, text, cosine) of the k rows of these documents nearest the vector, by brute force.
-
-    For a narrow filter this is the fast path: at 100k paragraphs Chroma's `where`-filtered query
-    took ~400 ms a call on these 2 shared cores, reading one document's 20 rows with their vectors
-    ~30 ms (benchmarks/filter_scale.py).
-    """
-    page = collection.get(where=_among(doc_ids), include=["metadatas", "documents", "embeddings"])
-    keep = [i for i, meta in enumerate(page["metadatas"]) if is_live(meta, live)]  # see _query
-    if not keep:
-        return []
-    page = {key: [page[key][i] for i in keep] for key in ("ids", "metadatas", "documents", "embeddings")}
-    rows = np.asarray(page["embeddings"], dtype=np.float32)
-    norms = np.linalg.norm(rows, axis=1) * (float(np.linalg.norm(vector)) or 1.0)
-    similarity = rows @ vector.astype(np.float32) / np.where(norms == 0, 1.0, norms)
-    best = np.argsort(-similarity, kind="stable")[:k]
-    return [(page["ids"][i], page["metadatas"][i], page["documents"][i] or "", float(similarity[i])) for i in best]

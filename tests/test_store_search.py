@@ -10,7 +10,8 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from index.records import Document, EmbeddedDocument, Excerpt, Paragraph
-from index.store import EXCERPTS_SUFFIX, HNSW_EF_SEARCH, ParagraphStore
+from index.store import EXCERPTS_SUFFIX, ParagraphStore
+from index.store_search import HNSW_EF_SEARCH
 
 DOCUMENTS, PARAGRAPHS, SENTENCES = 40, 16, 3  # 1,920 excerpts: the size where a default HNSW search misses
 
