@@ -35,7 +35,7 @@ from assistant.answer import (
     quote_of,
 )
 from assistant.question import analyse
-from assistant.short_answer import asks_for, pick_span
+from assistant.short_answer import asks_for, entities_within, pick_span
 from index.records import Entity, Paragraph, Passage
 from index.text import NEGATIONS, terms
 
@@ -106,7 +106,7 @@ class AnswerModel:
 
     def probability(self, best_logit: float) -> float:
         a, b = self.platt
-        return 1.0 / (1.0 + math.exp(-(a * best_logit + b)))
+        return _sigmoid(a * best_logit + b)
 
 
 @cache
@@ -159,15 +159,10 @@ def candidate_rows(
         around = context[paragraph.id]
         lacking = [w for t, w in weights.items() if t not in have]
         found = 0.0
-        if asks is not None:
-            stored = entities.get(paragraph.id)
-            if stored is not None:
-                inside = [
-                    Entity(e.text, e.label, e.start - candidate.start, e.end - candidate.start)
-                    for e in stored
-                    if candidate.start <= e.start and e.end <= candidate.end
-                ]
-                found = float(pick_span(question, candidate.text, inside) is not None)
+        stored = entities.get(paragraph.id)
+        if asks is not None and stored is not None:
+            inside = entities_within(stored, candidate.start, candidate.end)
+            found = float(pick_span(question, candidate.text, inside) is not None)
         rows[i] = (
             judgement.score,
             judgement.coverage,
@@ -230,19 +225,30 @@ class LearnedAnswerer(ExtractiveAnswerer):
         self.entities = entities
         self.min_probability = min_probability
         self.second_share = second_share
-        self.model = model or shared_model()
+        self._model = model
+
+    @property
+    def model(self) -> AnswerModel:
+        """The fitted model, loaded on first use: training/answerer/train.py takes rows() before one exists."""
+        return self._model or shared_model()
+
+    def rows(
+        self, question: str, passages: Sequence[Passage], question_vector: np.ndarray
+    ) -> tuple[list[Judgement], np.ndarray]:
+        """The judged candidates and their feature rows: what the model scores and training/answerer/train.py fits."""
+        judged = self.judge(question, passages, question_vector)
+        if not judged:
+            return [], np.zeros((0, len(FEATURES)))
+        paragraphs = list({j.candidate.passage.paragraph.id: j.candidate.passage.paragraph for j in judged}.values())
+        entities = self.entities(paragraphs) if asks_for(question) is not None else {}
+        return judged, candidate_rows(question, judged, self.keyword.idf, self._seen, entities)
 
     def scored(
         self, question: str, passages: Sequence[Passage], question_vector: np.ndarray
     ) -> tuple[list[Judgement], np.ndarray, np.ndarray]:
-        """The judged candidates, their feature rows and their logits (what training/answerer/train.py fits on)."""
-        judged = self.judge(question, passages, question_vector)
-        if not judged:
-            return [], np.zeros((0, len(FEATURES))), np.zeros(0)
-        paragraphs = list({j.candidate.passage.paragraph.id: j.candidate.passage.paragraph for j in judged}.values())
-        entities = self.entities(paragraphs) if asks_for(question) is not None else {}
-        rows = candidate_rows(question, judged, self.keyword.idf, self._seen, entities)
-        return judged, rows, self.model.logits(rows)
+        """The judged candidates, their feature rows and the model's logits for them."""
+        judged, rows = self.rows(question, passages, question_vector)
+        return judged, rows, self.model.logits(rows) if judged else np.zeros(0)
 
     def _seen(self, term: str) -> bool:
         return bool(self.keyword.document_frequency.get(term))

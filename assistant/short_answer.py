@@ -113,17 +113,19 @@ def with_short_answer(answer: Answer, stored: Stored, tag: Tag) -> Answer:
         found = known.get(paragraph.id)
         entities = found if found is not None else tagged[paragraph.text]
         sentence = answer.claims[n].text
-        inside = [
-            Entity(e.text, e.label, e.start - at, e.end - at)
-            for e in entities
-            if at <= e.start and e.end <= at + len(sentence)
-        ]
-        span = pick_span(question, sentence, inside)
+        span = pick_span(question, sentence, entities_within(entities, at, at + len(sentence)))
         if span is not None:
             start, end = at + span.start, at + span.end
             short = ShortAnswer(paragraph.text[start:end], paragraph.id, start, end, n, span.start, span.label)
             return replace(answer, short_answer=short)
     return answer
+
+
+def entities_within(entities: Sequence[Entity], start: int, end: int) -> list[Entity]:
+    """The paragraph's entities that lie inside its text[start:end], with offsets into that stretch."""
+    return [
+        Entity(e.text, e.label, e.start - start, e.end - start) for e in entities if start <= e.start and e.end <= end
+    ]
 
 
 def pick_span(question: str, sentence: str, entities: Sequence[Entity]) -> Span | None:

@@ -39,8 +39,9 @@ def articles(path: Path = SQUAD) -> list[Article]:
     return [Article(a["title"], tuple(a["paragraphs"])) for a in data]
 
 
-def indexed(chosen: list[Article], scratch: Path, collection: str):  # type: ignore[no-untyped-def]
-    """A Library over the articles, written as one text file each into scratch/corpus and indexed there."""
+def indexed(chosen: list[Article], scratch: Path, collection: str, **settings: object):  # type: ignore[no-untyped-def]
+    """A Library over the articles, written as one text file each into scratch/corpus and indexed there;
+    settings are any Settings fields to set besides the folders."""
     from assistant.library import Library
     from assistant.settings import Settings
 
@@ -48,8 +49,8 @@ def indexed(chosen: list[Article], scratch: Path, collection: str):  # type: ign
     corpus.mkdir()
     for article in chosen:
         (corpus / article.file_name).write_text(article.text(), encoding="utf-8")
-    settings = Settings(_env_file=None, data_dir=scratch / "data", corpus_dir=corpus)  # type: ignore[call-arg]
-    library = Library(settings, collection)
+    values = {"data_dir": scratch / "data", "corpus_dir": corpus, **settings}
+    library = Library(Settings(_env_file=None, **values), collection)  # type: ignore[call-arg]
     library.index([corpus], root=corpus)
     return library
 

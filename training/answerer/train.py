@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path[:0] = [str(REPO)]
 
-from assistant.answer_model import FEATURES, MODEL_FILE, candidate_rows  # noqa: E402
+from assistant.answer_model import FEATURES, MODEL_FILE  # noqa: E402
 from benchmarks.squad import HELD_OUT, articles, cases, indexed  # noqa: E402
 from evals.metrics import contains_any  # noqa: E402
 
@@ -64,7 +64,7 @@ def dump(path: Path) -> None:
         held = {"all": [], "even": halves[1], "odd": halves[0]}[store]  # the articles this store lacks
         kept = [a for i, a in enumerate(chosen) if i not in held]
         with tempfile.TemporaryDirectory(prefix="answerer-") as scratch:
-            library = indexed(kept, Path(scratch), "answerer-training")
+            library = indexed(kept, Path(scratch), "answerer-training", answerer="learned")
             print(f"{store}: indexed {len(kept)} articles, {time.perf_counter() - began:.0f} s", flush=True)
             for a, article in enumerate(chosen):
                 if store != "all" and a not in held:
@@ -76,20 +76,9 @@ def dump(path: Path) -> None:
                     asked_here = [{**c, "answers": [], "answerable": False} for c in asked_here[:FOREIGN_PER_ARTICLE]]
                 for case in asked_here:
                     asked = library._retrieve_for(case["question"], K)
-                    answerer = asked.answerer
-                    judged = answerer.judge(asked.question, asked.pool, asked.vector)
+                    judged, rows = asked.answerer.rows(asked.question, asked.pool, asked.vector)
                     if not judged:
                         continue
-                    paragraphs = list(
-                        {j.candidate.passage.paragraph.id: j.candidate.passage.paragraph for j in judged}.values()
-                    )
-                    rows = candidate_rows(
-                        asked.question,
-                        judged,
-                        answerer.keyword.idf,
-                        lambda t, kw=answerer.keyword: bool(kw.document_frequency.get(t)),
-                        library.store.paragraph_entities(paragraphs),
-                    )
                     gold = case.get("answers", [])
                     X.append(rows)
                     y.extend(bool(gold) and contains_any(j.candidate.text, gold) for j in judged)
@@ -194,10 +183,11 @@ def main() -> None:
           f"of a corpus without their article), {len(y)} candidate rows, {y.mean():.3f} positive; "
           f"{len(set(article))} articles")  # fmt: skip
     results = {}
+    platts = {}  # C -> the Platt map fitted on its out-of-fold best logits (the final model's map too)
     for C in C_GRID:
         oof = out_of_fold(X, y, row_article, article, C)
         best = np.asarray(per_question(oof, y, question, passage))
-        platt = LogisticRegression(C=1e4).fit(best[:, :1], best[:, 1] > 0)
+        platt = platts[C] = LogisticRegression(C=1e4).fit(best[:, :1], best[:, 1] > 0)
         probability = platt.predict_proba(best[:, :1])[:, 1]
         for share in SECOND_SHARES:
             rows = curve(best, answerable, foreign, probability, share)
@@ -215,8 +205,7 @@ def main() -> None:
         print(f"{row[0]:10.3f}  {row[1]:11.3f}  {row[2]:10.3f}  {row[3]:10.3f}  {row[4]:10.3f}  {row[5]:10.3f}{mark}")
     # The final fit: every training row, the chosen C; the Platt map fitted on its out-of-fold logits.
     mean, scale, model = fit(X, y, C)
-    best = np.asarray(per_question(out_of_fold(X, y, row_article, article, C), y, question, passage))
-    platt = LogisticRegression(C=1e4).fit(best[:, :1], best[:, 1] > 0)
+    platt = platts[C]
     print("\nweights (standardised):")
     for name, w in sorted(zip(FEATURES, model.coef_[0], strict=True), key=lambda p: -abs(p[1])):
         print(f"  {name:22s} {w:+.3f}")
