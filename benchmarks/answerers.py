@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -29,8 +28,7 @@ sys.path[:0] = [str(REPO)]
 
 from assistant.library import Library  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from benchmarks.bbc_benchmark import ARTICLES, QUESTIONS  # noqa: E402
-from benchmarks.squad import SHARED  # noqa: E402
+from benchmarks.bbc_benchmark import ARTICLES, QUESTIONS, copy_articles  # noqa: E402
 from evals.cases import load_cases  # noqa: E402
 from evals.metrics import compute_metrics, contains_any, strip_markers  # noqa: E402
 from evals.run import evaluate  # noqa: E402
@@ -50,8 +48,7 @@ def corpora(names: list[str], scratch: Path) -> list[tuple[str, Path, Path]]:
         elif name == "bbc":
             folder = scratch / "bbc-corpus"
             folder.mkdir(exist_ok=True)
-            for article in ARTICLES:
-                shutil.copy(SHARED / "data" / "bbc" / article, folder / article.replace("/", "-"))
+            copy_articles(list(ARTICLES), folder)
             out.append((name, folder, QUESTIONS))
         else:
             raise SystemExit(f"unknown corpus {name!r}: use seeds, squad-heldout or bbc")

@@ -38,6 +38,12 @@ ARTICLES = (
 QUESTIONS = REPO / "benchmarks" / "bbc_questions.jsonl"
 
 
+def copy_articles(names: list[str], corpus: Path) -> None:
+    """Copy BBC articles ("politics/111.txt") from ../shared into the corpus folder, one flat file each."""
+    for name in names:
+        shutil.copy(SHARED / "data" / "bbc" / name, corpus / name.replace("/", "-"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--distractors", type=int, default=0, help="other BBC articles indexed beside the cluster")
@@ -51,8 +57,7 @@ def main() -> None:
         for path in source.glob("*/*.txt")
         if str(path.relative_to(source)) not in ARTICLES
     )
-    for name in [*ARTICLES, *others[: options.distractors]]:
-        shutil.copy(source / name, corpus / name.replace("/", "-"))
+    copy_articles([*ARTICLES, *others[: options.distractors]], corpus)
     settings = Settings(_env_file=None, data_dir=work / "store")  # type: ignore[call-arg]
     session = run_and_report(settings, QUESTIONS, corpus, json_path=work / "bbc.json", markdown_path=work / "bbc.md")
     m = session.run.metrics

@@ -10,30 +10,30 @@ import pytest
 
 from assistant.answer import Answer
 from assistant.answer_model import FEATURES, MODEL_FILE, AnswerModel, LearnedAnswerer, candidate_rows
+from assistant.asked import Asked
 from assistant.library import Library
 from assistant.settings import Settings
 
 THRESHOLD = Settings(_env_file=None).answer_min_probability  # type: ignore[call-arg]
 
 
-def learned(library: Library, question: str) -> tuple[LearnedAnswerer, object]:
-    """The seeds' own retrieval for the question, answered by the learned answerer at the default settings."""
+@pytest.fixture(scope="module")
+def learned_library(seeded_library: Library) -> Library:
+    """The seeds' store and model, answered by the learned answerer at the default settings."""
+    settings = seeded_library.settings.model_copy(update={"answerer": "learned"})
+    return Library(settings, embedder=seeded_library.embedder())
+
+
+def learned(library: Library, question: str) -> tuple[LearnedAnswerer, Asked]:
+    """The question retrieved as Library.ask retrieves it, and the answerer the library built for it."""
     asked = library._retrieve_for(question, 5)
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
-    answerer = LearnedAnswerer(
-        asked.answerer.keyword,
-        asked.answerer.excerpts,
-        asked.answerer.embed,
-        entities=library.store.paragraph_entities,
-        min_probability=defaults.answer_min_probability,
-        second_share=defaults.answer_second_share,
-    )
-    return answerer, asked
+    assert isinstance(asked.answerer, LearnedAnswerer)
+    return asked.answerer, asked
 
 
 def ask(library: Library, question: str) -> Answer:
     answerer, asked = learned(library, question)
-    return answerer.answer(asked.question, asked.pool, asked.vector)  # type: ignore[attr-defined]
+    return answerer.answer(asked.question, asked.pool, asked.vector)
 
 
 def test_the_model_file_is_plain_numbers_for_the_features_this_code_computes() -> None:
@@ -55,9 +55,9 @@ def test_a_model_file_for_other_features_is_refused_with_what_to_do(tmp_path: Pa
         AnswerModel.load(path)
 
 
-def test_the_model_scores_the_sentence_that_answers_above_one_that_does_not(seeded_library: Library) -> None:
-    answerer, asked = learned(seeded_library, "Which Nvidia chip was cleared for sale to Chinese firms?")
-    judged, rows, logits = answerer.scored(asked.question, asked.pool, asked.vector)  # type: ignore[attr-defined]
+def test_the_model_scores_the_sentence_that_answers_above_one_that_does_not(learned_library: Library) -> None:
+    answerer, asked = learned(learned_library, "Which Nvidia chip was cleared for sale to Chinese firms?")
+    judged, rows, logits = answerer.scored(asked.question, asked.pool, asked.vector)
 
     assert rows.shape == (len(judged), len(FEATURES))
     holding = [i for i, j in enumerate(judged) if "H200" in j.candidate.text and "clear" in j.candidate.text]
@@ -87,33 +87,32 @@ def test_rows_follow_the_question_a_sentence_lacking_its_rarest_word_scores_that
 
 
 @pytest.mark.parametrize("question", ["What is the capital of Australia?", "Who won the 2022 World Cup?"])
-def test_a_question_about_something_the_corpus_does_not_cover_abstains(seeded_library: Library, question: str) -> None:
-    answer = ask(seeded_library, question)
+def test_a_question_about_something_the_corpus_does_not_cover_abstains(learned_library: Library, question: str) -> None:
+    answer = ask(learned_library, question)
 
     assert answer.abstained and answer.claims == ()
     assert answer.confidence is not None and answer.confidence < THRESHOLD
 
 
-def test_an_answer_carries_its_probability_and_quotes_one_paragraph(seeded_library: Library) -> None:
-    answer = ask(seeded_library, "Who was the Nvidia boss in Beijing?")
+def test_an_answer_carries_its_probability_and_quotes_one_paragraph(learned_library: Library) -> None:
+    answer = ask(learned_library, "Who was the Nvidia boss in Beijing?")
 
     assert not answer.abstained and "Jensen Huang" in answer.text
     assert answer.confidence is not None and THRESHOLD <= answer.confidence <= 1.0
     assert len(answer.citations) == 1  # a second quote comes only from the best one's paragraph
 
 
-def test_the_library_uses_the_learned_answerer_when_settings_say_so(seeded_library: Library) -> None:
-    settings = seeded_library.settings.model_copy(update={"answerer": "learned"})
-    library = Library(settings, embedder=seeded_library.embedder())
-
-    answer = library.ask("What is the capital of Australia?")
+def test_the_library_uses_the_learned_answerer_when_settings_say_so(
+    seeded_library: Library, learned_library: Library
+) -> None:
+    answer = learned_library.ask("What is the capital of Australia?")
 
     assert answer.abstained and answer.confidence is not None
     assert seeded_library.ask("What is the capital of Australia?").confidence is None  # the rules decide there
 
 
-def test_no_passages_is_an_abstention_with_nothing_to_offer(seeded_library: Library) -> None:
-    answerer, _ = learned(seeded_library, "Who was the Nvidia boss in Beijing?")
+def test_no_passages_is_an_abstention_with_nothing_to_offer(learned_library: Library) -> None:
+    answerer, _ = learned(learned_library, "Who was the Nvidia boss in Beijing?")
 
     answer = answerer.answer("Who was the Nvidia boss in Beijing?", [], np.zeros(384, dtype=np.float32))
 
